@@ -1,0 +1,16 @@
+"""Keras models of the book: builders (plain functions returning ``keras.Model``) and trainers."""
+
+from .autoencoder import Autoencoder, build_decoder, build_encoder
+from .classifier import build_classifier
+from .gan import GAN, build_discriminator, build_generator, recommended_optimizers
+
+__all__ = [
+    "Autoencoder",
+    "GAN",
+    "build_classifier",
+    "build_decoder",
+    "build_discriminator",
+    "build_encoder",
+    "build_generator",
+    "recommended_optimizers",
+]
