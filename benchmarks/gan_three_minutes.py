@@ -50,11 +50,17 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--filters", type=int, default=32, help="width of generator and discriminator")
+    parser.add_argument("--d-lr", type=float, default=None, help="discriminator learning rate (default: recommended)")
+    parser.add_argument("--g-lr", type=float, default=None, help="generator learning rate (default: recommended)")
+    parser.add_argument("--policy", default="float32", choices=["float32", "mixed_float16", "mixed_bfloat16"],
+                        help="Keras dtype policy of the GAN (mixed precision on a GPU)")
+    parser.add_argument("--jit-compile", action="store_true", help="compile the train step with XLA")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
     args = parser.parse_args()
     import keras
 
-    aegan_tutorial.set_seed(args.seed)
+    aegan_tutorial.set_seed(args.seed, deterministic=not args.jit_compile)  # Keras declines XLA under determinism
     train_images, train_labels = data.load_mnist("train")
     test_images, test_labels = data.load_mnist("test")
 
@@ -65,8 +71,15 @@ def main() -> None:
     _, accuracy = classifier.evaluate(data.make_dataset(test_images, test_labels, scale="sigmoid", shuffle=False), verbose=0)
     classifier_seconds = time.perf_counter() - start
 
-    gan = models.GAN(models.build_generator(), models.build_discriminator(), noise_dim=100, seed=args.seed)
-    gan.compile()
+    keras.mixed_precision.set_global_policy(args.policy)
+    gan = models.GAN(models.build_generator(filters=args.filters), models.build_discriminator(filters=args.filters),
+                     noise_dim=100, seed=args.seed)
+    d_opt, g_opt = models.recommended_optimizers()
+    if args.d_lr:
+        d_opt.learning_rate = args.d_lr
+    if args.g_lr:
+        g_opt.learning_rate = args.g_lr
+    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, jit_compile=args.jit_compile)
     clock = StopAfter(args.seconds)
     dataset = data.make_dataset(train_images, batch_size=args.batch_size, seed=args.seed, drop_remainder=True)
     history = gan.fit(dataset, epochs=10_000, callbacks=[clock], verbose=0)
@@ -85,6 +98,8 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
           f"TensorFlow {__import__('tensorflow').__version__}")
     print(f"classifier: {accuracy:.4f} test accuracy after 3 epochs ({classifier_seconds:.0f} s)")
+    print(f"GAN: filters {args.filters}, learning rates D {float(d_opt.learning_rate):g}, G {float(g_opt.learning_rate):g}, "
+          f"policy {args.policy}, XLA {gan.jit_compile}, devices {[d.device_type for d in __import__('tensorflow').config.list_logical_devices()]}")
     print(f"GAN: {clock.steps} steps of {args.batch_size} in {clock.elapsed:.1f} s = {images_per_second:.0f} images/s "
           f"({len(history.history['d_loss'])} epochs started over {len(train_images)} images); "
           f"last epoch d_loss {history.history['d_loss'][-1]:.3f}, g_loss {history.history['g_loss'][-1]:.3f}")

@@ -119,6 +119,20 @@ def test_autoencoder_learns_to_reconstruct(train_images):
     assert autoencoder.encoder(held_out[:4]).shape == (4, 16)
 
 
+def test_autoencoder_fits_a_dataset_of_images_or_of_pairs(train_images):
+    set_seed(0)
+    autoencoder = models.Autoencoder(models.build_encoder(8), models.build_decoder(8))
+    autoencoder.compile()
+    images = data.make_dataset(train_images[:256], batch_size=64, scale="sigmoid")
+    first = autoencoder.fit(images, epochs=2, verbose=0).history["loss"]  # targets = inputs
+    assert first[1] < first[0]
+    noisy_pairs = images.map(lambda x: (tf.clip_by_value(x + 0.3 * tf.random.normal(tf.shape(x)), 0.0, 1.0), x))
+    assert np.isfinite(autoencoder.fit(noisy_pairs, verbose=0).history["loss"][0])  # a denoising set-up
+    tanh_targets = images.map(lambda x: (x, x * 2 - 1))
+    with pytest.raises(ValueError, match=r"Autoencoder.fit \(targets\) expects pixel values in \[0, 1\]"):
+        autoencoder.fit(tanh_targets, verbose=0)
+
+
 def test_autoencoder_fit_rejects_bad_images(train_images):
     autoencoder = models.Autoencoder(models.build_encoder(8), models.build_decoder(8))
     autoencoder.compile()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Literal
 
 import keras
+import tensorflow as tf
 from keras import layers
 
 from ..data import IMAGE_SHAPE, Scale
@@ -132,10 +133,20 @@ class Autoencoder(keras.Model):
         )
 
     def fit(self, x=None, y=None, callbacks=None, **kwargs):
-        """Keras's ``fit``, after checking the images (see the class docstring)."""
+        """Keras's ``fit``, after checking the images (see the class docstring).
+
+        Without ``y`` the model learns to reproduce ``x``: an array is its own target, and
+        a dataset of images becomes a dataset of ``(image, image)`` pairs.
+        """
+        if y is None and isinstance(x, tf.data.Dataset) and not isinstance(x.element_spec, tuple):
+            x = x.map(lambda images: (images, images))
+        elif y is None and not isinstance(x, tf.data.Dataset):
+            y = x
         check_fit_images(x, None, "Autoencoder.fit")
-        targets = y if y is not None else _targets_of(x)
+        targets = y if y is not None else x.map(lambda *element: element[1])
         check_fit_images(targets, self.output_scale, "Autoencoder.fit (targets)")
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         return super().fit(x, y, callbacks=with_nonfinite_guard(callbacks), **kwargs)
 
     def compile_from_config(self, config: dict) -> None:
@@ -157,11 +168,3 @@ class Autoencoder(keras.Model):
         decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
         return cls(encoder, decoder, **config)
 
-
-def _targets_of(x):
-    """Targets of a dataset of ``(inputs, targets)`` pairs, else the inputs themselves."""
-    import tensorflow as tf
-
-    if isinstance(x, tf.data.Dataset) and isinstance(x.element_spec, tuple) and len(x.element_spec) >= 2:
-        return x.map(lambda *pair: pair[1])
-    return x
