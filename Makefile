@@ -1,10 +1,14 @@
 # The two commands of the README, each doing all set-up from nothing:
 #   make book   builds the HTML book into _build/html
-#   make test   runs every test
+#   make test   runs every test: the package's unit tests, every chapter under nbval,
+#               and the built site in headless Chromium
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+MATHJAX := book/_static/mathjax/tex-chtml.js
+MATHJAX_VERSION := 3.2.2
+CHROMIUM := /usr/bin/chromium
 
 # Offline copy of MNIST beside the checkout (development and CI); without it the
 # package downloads MNIST through Keras.
@@ -12,15 +16,17 @@ ifneq ($(wildcard ../shared/datasets/mnist),)
 AEGAN_DATA_DIR ?= $(abspath ../shared/datasets/mnist)
 export AEGAN_DATA_DIR
 endif
-export TF_CPP_MIN_LOG_LEVEL ?= 2
+export TF_CPP_MIN_LOG_LEVEL ?= 3
 
 .PHONY: book test install clean
 
-book: $(STAMP)
+book: $(STAMP) $(MATHJAX)
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is in _build/html/index.html"
 
-test: $(STAMP)
+# The quick budget bounds the run: CI executes every chapter twice (nbval and the site build).
+test: export AEGAN_BUDGET = quick
+test: $(STAMP) $(MATHJAX) $(CHROMIUM)
 	$(PY) -m pytest
 
 install: $(STAMP)
@@ -32,6 +38,19 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[book,test]"
 	touch $@
+
+# MathJax served by the site itself, so math renders offline (from the npm registry).
+$(MATHJAX):
+	@if command -v npm >/dev/null; then \
+	  mkdir -p $(dir $@) && cd $(dir $@) && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && \
+	  tar -xzf mathjax-$(MATHJAX_VERSION).tgz --strip-components=2 package/es5/tex-chtml.js package/es5/output/chtml/fonts/woff-v2 && \
+	  rm mathjax-$(MATHJAX_VERSION).tgz; \
+	else echo "npm not found: the book will load MathJax from its CDN"; fi
+
+# Debian's Chromium for the browser test (never a browser download by a test tool).
+$(CHROMIUM):
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium
 
 clean:
 	rm -rf _build .pytest_cache

@@ -7,15 +7,23 @@ Modules: :mod:`~aegan_tutorial.data` (MNIST and pipelines), :mod:`~aegan_tutoria
 
 The trainers' ``train_step`` uses ``tf.GradientTape``, so Keras must run on the
 TensorFlow backend (the default); importing the package sets ``KERAS_BACKEND`` to
-``tensorflow`` when it is unset and quiets TensorFlow's C++ start-up log.
+``tensorflow`` when it is unset and, unless ``TF_CPP_MIN_LOG_LEVEL`` is already set, sets it
+to 3 so TensorFlow's C++ log stays out of notebooks (Python exceptions still carry every
+error message).
 """
 
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
+from ._quiet import quiet_native_stderr  # noqa: E402
+
+with quiet_native_stderr():
+    import keras
+    import tensorflow as tf
+
+    tf.config.list_physical_devices("GPU")  # CUDA discovery logs its own lines once
 
 if keras.backend.backend() != "tensorflow":
     raise ImportError(

@@ -41,7 +41,10 @@ def image_grid(images, ncols: int = 8, title: str | None = None, scale: float = 
         ax.axis("off")
         if i < n:
             ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=255 if images.dtype == np.uint8 else 1)
-    if title:
-        fig.suptitle(title)
     fig.tight_layout(pad=0.1)
+    if title:
+        # reserve a band above the first row so the title never covers an image
+        band = 0.35 / (nrows * scale + 0.35)
+        fig.subplots_adjust(top=1.0 - band)
+        fig.suptitle(title, y=1.0 - band / 4, va="top")
     return fig

@@ -67,5 +67,6 @@ def test_book_configuration_exists_and_points_at_the_book_folder():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     assert config["repository"]["url"].startswith("https://") and config["repository"]["branch"]
-    assert toc["root"].startswith("book/") and (ROOT / (toc["root"] + ".md")).exists()
+    assert toc["root"].startswith("book/")
+    assert (ROOT / (toc["root"] + ".ipynb")).exists() or (ROOT / (toc["root"] + ".md")).exists()
     assert (ROOT / "book" / "references.bib").exists()

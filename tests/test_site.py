@@ -1,0 +1,143 @@
+"""The rendered site in a real browser: every page loads cleanly, with its images, links and buttons.
+
+The book is built (as ``make book`` does, chapters executed under the quick budget) when
+``_build/html`` is missing or older than its sources, then every page is opened in
+Debian's headless Chromium, driven by Playwright.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+HTML = ROOT / "_build" / "html"
+CHROMIUM = "/usr/bin/chromium"
+SOURCES = [ROOT / "_config.yml", ROOT / "_toc.yml", *ROOT.glob("book/**/*"), *ROOT.glob("aegan_tutorial/**/*.py")]
+NOISE = re.compile(
+    r"absl::|I0000 |W0000 |E0000 |cuda_|TF_CPP|oneDNN|UserWarning|DeprecationWarning|FutureWarning|"
+    r"Traceback \(most recent|ms/step|━━━|Epoch \d+/\d+|WARNING:"
+)
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+    return [f"{page}.html" for page in pages]
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    index = HTML / "index.html"
+    newest = max(p.stat().st_mtime for p in SOURCES if p.is_file())
+    if not index.exists() or index.stat().st_mtime < newest:
+        shutil.rmtree(ROOT / "_build", ignore_errors=True)
+        build = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(ROOT), "--warningiserror", "--keep-going"]
+        env = {**os.environ, "AEGAN_BUDGET": os.environ.get("AEGAN_BUDGET", "quick")}
+        run = subprocess.run(build, capture_output=True, text=True, env=env, cwd=ROOT)
+        assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
+    return HTML
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+class Anchors(HTMLParser):
+    """Collect ids and hrefs of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.hrefs = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+
+
+def parse(path: Path) -> Anchors:
+    anchors = Anchors()
+    anchors.feed(path.read_text())
+    return anchors
+
+
+def test_every_page_loads_without_errors_or_missing_images(site, browser):
+    for name in toc_pages() + ["index.html", "search.html", "genindex.html"]:
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+        page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+        page.on("requestfailed", lambda req: errors.append(f"failed: {req.url}") if req.url.startswith("file:") else None)
+        page.goto((site / name).as_uri(), wait_until="load")
+        page.wait_for_timeout(300)
+        assert not errors, f"{name}: {errors}"
+        broken = page.eval_on_selector_all("img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+        assert not broken, f"{name}: images that did not load: {broken}"
+        page.close()
+
+
+def test_math_is_rendered(site, browser):
+    page = browser.new_page()
+    page.goto((site / "book" / "background.html").as_uri(), wait_until="load")
+    page.wait_for_function("document.querySelectorAll('mjx-container').length > 0", timeout=15_000)
+    assert page.locator("mjx-container").count() > 3
+    page.close()
+
+
+def test_every_internal_link_resolves(site):
+    for html in site.rglob("*.html"):
+        if "_static" in html.parts or "_sources" in html.parts:
+            continue
+        for href in parse(html).hrefs:
+            parts = urlsplit(href)
+            if parts.scheme or href.startswith(("mailto:", "javascript:")):
+                continue
+            target = (html.parent / unquote(parts.path)).resolve() if parts.path else html
+            assert target.exists(), f"{html.relative_to(site)} links to missing {href}"
+            if parts.fragment and target.suffix == ".html":
+                assert unquote(parts.fragment) in parse(target).ids, f"{html.relative_to(site)} links to missing anchor {href}"
+
+
+def test_no_page_shows_log_noise(site, browser):
+    for name in toc_pages():
+        page = browser.new_page()
+        page.goto((site / name).as_uri(), wait_until="load")
+        text = page.inner_text("main")
+        page.close()
+        noise = [line for line in text.splitlines() if NOISE.search(line)]
+        assert not noise, f"{name} shows log noise: {noise[:5]}"
+
+
+def test_every_chapter_page_carries_a_colab_button(site):
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo = urlsplit(config["repository"]["url"]).path.strip("/")
+    branch = config["repository"]["branch"]
+    for notebook in sorted((ROOT / "book").glob("*.ipynb")):
+        html = (site / "book" / f"{notebook.stem}.html").read_text()
+        colab = f"https://colab.research.google.com/github/{repo}/blob/{branch}/book/{notebook.name}"
+        assert colab in html, f"{notebook.stem}.html has no Colab button to {colab}"
