@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .data import NUM_CLASSES, check_labels
+from .models._checks import apply_in_batches
 
 
 def encode(encoder, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
@@ -42,8 +43,6 @@ def encode(encoder, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     np.ndarray
         float32 ``[N, k]`` codes.
     """
-    import keras
-
     images = np.asarray(images)
     expected = tuple(encoder.input_shape[1:])
     if images.ndim != len(expected) + 1 or tuple(images.shape[1:]) != expected:
@@ -54,15 +53,9 @@ def encode(encoder, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         )
     if not np.issubdtype(images.dtype, np.floating):
         raise TypeError(f"encode expects float images (scale_images(...) makes them), got {images.dtype}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    chunks = [
-        keras.ops.convert_to_numpy(encoder(images[start : start + batch_size], training=False))
-        for start in range(0, len(images), batch_size)
-    ]
-    if not chunks:
+    if len(images) == 0:
         return np.zeros((0, *encoder.output_shape[1:]), np.float32)
-    return np.concatenate(chunks).astype(np.float32, copy=False)
+    return apply_in_batches(encoder, images, batch_size)
 
 
 def standardise(train: np.ndarray, test: np.ndarray, eps: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:

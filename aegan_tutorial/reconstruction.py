@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from .models._checks import apply_in_batches
 from .pca import PCA
 
 if TYPE_CHECKING:
@@ -166,20 +167,13 @@ def reconstruct(model: Callable, images: np.ndarray, batch_size: int = 500) -> n
         float32 ``[N, 28, 28, 1]`` outputs.
     """
     x = _check_unit_images(images, "images").astype(np.float32, copy=False)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    training_kw = {"training": False} if hasattr(model, "trainable_variables") else {}
-    outputs = []
-    for start in range(0, len(x), batch_size):
-        batch = x[start : start + batch_size]
-        out = np.asarray(model(batch, **training_kw), dtype=np.float32)
-        if out.shape != batch.shape:
-            raise ValueError(
-                f"the model must return one image per input, [B, 28, 28, 1]; for a batch of "
-                f"shape {list(batch.shape)} it returned {list(out.shape)}"
-            )
-        outputs.append(out)
-    return np.concatenate(outputs)
+    out = apply_in_batches(model, x, batch_size)
+    if out.shape != x.shape:
+        raise ValueError(
+            f"the model must return one image per input, [B, 28, 28, 1]; for images of "
+            f"shape {list(x.shape)} it returned {list(out.shape)}"
+        )
+    return out
 
 
 def reconstruction_mse(

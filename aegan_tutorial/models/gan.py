@@ -19,7 +19,7 @@ from keras import layers
 from ..data import IMAGE_SHAPE
 from ..losses import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
 from ..training import check_fit_images, gradient_step, guard_optimizer, with_nonfinite_guard
-from ._checks import check_positive_int, output_scale
+from ._checks import apply_in_batches, check_positive_int, output_scale
 
 
 def build_generator(noise_dim: int = 100, filters: int = 32, name: str = "generator") -> keras.Model:
@@ -249,11 +249,7 @@ class GAN(keras.Model):
         """
         check_positive_int(n, "n")
         noise = keras.random.normal((n, self.noise_dim), seed=seed)
-        chunks = [
-            keras.ops.convert_to_numpy(self.generator(noise[i : i + batch_size], training=False))
-            for i in range(0, n, batch_size)
-        ]
-        return np.concatenate(chunks).astype(np.float32)
+        return apply_in_batches(self.generator, noise, batch_size)
 
     def save_own_variables(self, store) -> None:
         """Save the training-noise seed state too, so a loaded GAN trains on exactly as it would have."""
