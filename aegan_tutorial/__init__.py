@@ -3,7 +3,10 @@
 Modules: :mod:`~aegan_tutorial.data` (MNIST and pipelines), :mod:`~aegan_tutorial.models`
 (encoder, decoder, generator, discriminator, ``Autoencoder``, ``GAN``),
 :mod:`~aegan_tutorial.losses` (the adversarial losses), :mod:`~aegan_tutorial.training`
-(guarded steps, non-finite stops) and :func:`set_seed`.
+(guarded steps, non-finite stops), :mod:`~aegan_tutorial.metrics` (Fréchet distance,
+precision and recall, class accuracy), :mod:`~aegan_tutorial.pretrained` (the book's trained
+models), :mod:`~aegan_tutorial.runs` and ``python -m aegan_tutorial`` (resumable training
+from the command line) and :func:`set_seed`.
 
 The trainers' ``train_step`` uses ``tf.GradientTape``, so Keras must run on the
 TensorFlow backend (the default); importing the package sets ``KERAS_BACKEND`` to

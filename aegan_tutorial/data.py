@@ -306,3 +306,68 @@ def make_dataset(
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+
+
+def make_epoch_dataset(
+    images: np.ndarray,
+    labels: np.ndarray | None = None,
+    batch_size: int = 128,
+    scale: Scale = "tanh",
+    seed: int = 0,
+    first_epoch: int = 0,
+    epochs: int = 1,
+    augment=None,
+):
+    """Batches for epochs ``first_epoch`` … ``epochs - 1``, each epoch's order a function of ``(seed, epoch)``.
+
+    Unlike :func:`make_dataset`, where the order of an epoch depends on how many epochs the
+    dataset has already served, epoch ``e`` here always sees the same batches: a run
+    resumed at epoch ``e`` from a checkpoint trains on exactly what an uninterrupted run
+    would have. Every epoch has ``len(images) // batch_size`` full batches (the rest of
+    the shuffled order is dropped); pass ``steps_per_epoch`` to ``fit``.
+
+    Parameters
+    ----------
+    images, labels, batch_size, scale
+        As in :func:`make_dataset`.
+    seed
+        Non-negative integer; with ``epoch`` it fixes the shuffle and the augmentation.
+    first_epoch, epochs
+        Serve epochs ``first_epoch <= e < epochs`` (0-based), one after another.
+    augment
+        Optional ``f(batch, seed_pair) -> batch`` applied to each batch of images with a
+        stateless seed ``[seed, step]`` unique to the step.
+
+    Returns
+    -------
+    tf.data.Dataset
+        ``[B, 28, 28, 1]`` float32 batches (paired with int32 ``[B]`` labels when given).
+    """
+    import tensorflow as tf
+
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if not 0 <= first_epoch < epochs:
+        raise ValueError(f"need 0 <= first_epoch < epochs, got first_epoch={first_epoch}, epochs={epochs}")
+    x = tf.constant(scale_images(images, scale))
+    y = None if labels is None else tf.constant(check_labels(labels, len(x)))
+    steps = len(x) // batch_size
+    if steps == 0:
+        raise ValueError(f"batch_size {batch_size} is larger than the {len(x)} images")
+
+    def epoch_batches(epoch):
+        order = tf.argsort(tf.random.stateless_uniform([len(x)], seed=tf.stack([tf.constant(seed, tf.int64), epoch])))
+        index = tf.reshape(order[: steps * batch_size], [steps, batch_size])
+        step = epoch * steps + tf.range(steps, dtype=tf.int64)
+        return tf.data.Dataset.from_tensor_slices((step, index))
+
+    def gather(step, index):
+        batch = tf.gather(x, index)
+        if augment is not None:
+            batch = augment(batch, tf.stack([tf.constant(seed, tf.int64), step]))
+        return batch if y is None else (batch, tf.gather(y, index))
+
+    epochs_ds = tf.data.Dataset.range(first_epoch, epochs)
+    return epochs_ds.flat_map(epoch_batches).map(gather).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,127 @@
+"""The evaluation targets, measured: the pretrained DCGAN against the FD floor, and a side-by-side race.
+
+1. The pretrained DCGAN (``pretrained.load("dcgan")``): its Fréchet distance on 10,000
+   samples against the first 10,000 test images, divided by the floor (10,000 training
+   images against the same test images).
+2. Side by side, each for the same wall-clock budget on this machine: the package's default
+   DCGAN (``build_generator``/``build_discriminator``, Adam 2e-4 with β1 = 0.5, batch 64)
+   and the architecture of TensorFlow's DCGAN tutorial (generator Dense 7·7·256 → BN →
+   LeakyReLU → Conv2DTranspose 128/5×5/1 → 64/5×5/2 → 1/5×5/2 tanh; discriminator Conv2D 64
+   and 128, 5×5, stride 2, LeakyReLU, dropout 0.3, Dense 1; Adam 1e-4; batch 256), both
+   trained by the package's ``GAN`` (the same non-saturating losses as the tutorial).
+
+Usage::
+
+    AEGAN_DATA_DIR=../shared/datasets/mnist python benchmarks/evaluation_targets.py [--seconds 180]
+
+Prints the figures; writes both sample grids to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import aegan_tutorial  # first: it quiets TensorFlow's start-up log
+import keras
+from keras import layers
+from aegan_tutorial import data, metrics, models, pretrained, recipes, runs
+from aegan_tutorial.plots import image_grid
+from aegan_tutorial.training import StopAfter
+
+
+def tf_tutorial_generator(noise_dim: int = 100) -> keras.Model:
+    """The generator of TensorFlow's DCGAN tutorial: ``[B, 100] -> [B, 28, 28, 1]`` (tanh)."""
+    noise = keras.Input((noise_dim,))
+    x = layers.Dense(7 * 7 * 256, use_bias=False)(noise)
+    x = layers.BatchNormalization()(x)
+    x = layers.LeakyReLU()(x)
+    x = layers.Reshape((7, 7, 256))(x)
+    for filters, stride in ((128, 1), (64, 2)):
+        x = layers.Conv2DTranspose(filters, 5, strides=stride, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU()(x)
+    image = layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh")(x)
+    return keras.Model(noise, image, name="tf_tutorial_generator")
+
+
+def tf_tutorial_discriminator() -> keras.Model:
+    """The discriminator of TensorFlow's DCGAN tutorial: ``[B, 28, 28, 1] -> [B, 1]`` logits."""
+    image = keras.Input(data.IMAGE_SHAPE)
+    x = image
+    for filters in (64, 128):
+        x = layers.Conv2D(filters, 5, strides=2, padding="same")(x)
+        x = layers.LeakyReLU()(x)
+        x = layers.Dropout(0.3)(x)
+    logit = layers.Dense(1)(layers.Flatten()(x))
+    return keras.Model(image, logit, name="tf_tutorial_discriminator")
+
+
+def race(name: str, gan: models.GAN, batch_size: int, seconds: float, seed: int, out: Path) -> dict:
+    """Train ``gan`` for ``seconds`` of wall time; return its speed and scores."""
+    images, _ = data.load_mnist("train")
+    clock = StopAfter(seconds)
+    dataset = data.make_dataset(images, batch_size=batch_size, seed=seed, drop_remainder=True)
+    gan.fit(dataset, epochs=100_000, callbacks=[clock], verbose=0)
+    scores = recipes.evaluate_generator(lambda n, s: metrics.to_uint8(gan.generate(n, seed=s), "tanh"), 10_000)
+    samples = metrics.to_uint8(gan.generate(64, seed=recipes.SAMPLE_SEED), "tanh")
+    image_grid(samples, ncols=8, title=f"{name}, {clock.elapsed:.0f} s").savefig(out / f"{name}.png", dpi=80)
+    return {"steps": clock.steps, "seconds": clock.elapsed, "images_per_s": clock.steps * batch_size / clock.elapsed,
+            "params": gan.generator.count_params() + gan.discriminator.count_params(), **scores}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=180.0, help="training budget of each side (wall clock)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", choices=["pretrained", "race"], help="measure one target only")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {runs.hardware()}; {runs.software()}")
+
+    start = time.perf_counter()
+    reference = metrics.reference_points(10_000)
+    print(f"FD reference points (10,000 images each): floor {reference['floor']:.4f} (train vs test), "
+          f"ceiling {reference['ceiling']:.2f} (uniform noise vs test)  [{time.perf_counter() - start:.0f} s]")
+    if args.only != "race":
+        pretrained_target(reference)
+    if args.only != "pretrained":
+        race_target(reference, args)
+
+
+def pretrained_target(reference: dict) -> None:
+    dcgan = pretrained.load("dcgan")
+    ours = recipes.get("dcgan").evaluate(dcgan, 10_000)
+    info = pretrained.entry("dcgan")
+    print(f"pretrained dcgan ({info['epochs']} epochs, {info['wall_seconds']:.0f} s on {info['hardware']}): "
+          f"FD {ours['fd']:.4f} = {ours['fd'] / reference['floor']:.2f}x the floor (target <= 8x); "
+          f"precision {ours['precision']:.3f}, recall {ours['recall']:.3f}")
+
+
+def race_target(reference: dict, args) -> None:
+    results = {}
+    for name in ("package_dcgan", "tf_tutorial_dcgan"):
+        aegan_tutorial.set_seed(args.seed)
+        if name == "package_dcgan":
+            gan = models.GAN(models.build_generator(), models.build_discriminator(), noise_dim=100, seed=args.seed)
+            gan.compile(*models.recommended_optimizers())
+            batch_size = 64
+        else:
+            gan = models.GAN(tf_tutorial_generator(), tf_tutorial_discriminator(), noise_dim=100, seed=args.seed)
+            gan.compile(keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4))
+            batch_size = 256
+        results[name] = race(name, gan, batch_size, args.seconds, args.seed, args.out)
+
+    print(f"\nside by side, {args.seconds:.0f} s of training each, FD on 10,000 samples (floor {reference['floor']:.4f}):")
+    print(f"{'':20} {'params':>9} {'steps':>6} {'images/s':>9} {'FD':>9} {'x floor':>8} {'precision':>9} {'recall':>7}")
+    for name, r in results.items():
+        print(f"{name:20} {r['params']:9,d} {r['steps']:6d} {r['images_per_s']:9.0f} {r['fd']:9.3f} "
+              f"{r['fd'] / reference['floor']:8.1f} {r['precision']:9.3f} {r['recall']:7.3f}")
+    ratio = results["package_dcgan"]["fd"] / results["tf_tutorial_dcgan"]["fd"]
+    print(f"package FD / tutorial FD = {ratio:.3f} (target <= 0.10); grids in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
