@@ -28,7 +28,7 @@ import scipy.linalg
 
 from .data import IMAGE_SHAPE, Scale, check_labels, load_mnist
 from .models._checks import apply_in_batches, check_positive_int
-from .reconstruction import psnr
+from .reconstruction import psnr, reconstruction_mse
 
 __all__ = [
     "PrecisionRecall",
@@ -401,9 +401,5 @@ def reconstruction_scores(autoencoder: Callable, images) -> dict[str, float]:
     dict
         ``mse``: mean squared error per pixel; ``psnr``: the same in decibels (peak 1).
     """
-    x = _pixels(images, "images")
-    out = apply_in_batches(autoencoder, x, 500)
-    if out.shape != x.shape:
-        raise ValueError(f"the autoencoder must return [N, 28, 28, 1]; for {list(x.shape)} it returned {list(out.shape)}")
-    mse = float(np.mean((out.astype(np.float64) - x) ** 2))
+    mse = reconstruction_mse(autoencoder, _pixels(images, "images"))
     return {"mse": mse, "psnr": psnr(mse)}
