@@ -104,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate", help="score a pretrained model, a run folder or a .keras file",
         description="Print the model's metrics: FD, precision and recall for generators (with the FD's "
-                    "floor and ceiling), MSE and PSNR for autoencoders, accuracy for the classifier.",
+                    "floor and ceiling) and, for the conditional GAN, the share of samples read as the digit asked for; "
+                    "MSE and PSNR for autoencoders; accuracy for the classifier.",
     )
     evaluate.add_argument("target", metavar="MODEL_OR_PATH",
                           help="a pretrained model's name, a run folder written by train, or a .keras file")
@@ -127,7 +128,7 @@ def _load_target(target: str):
     import keras
 
     from . import pretrained, recipes
-    from .models import GAN, Autoencoder
+    from .models import GAN, Autoencoder, ConditionalGAN
 
     path = Path(target)
     if target in pretrained.available() and not path.exists():
@@ -150,7 +151,12 @@ def _load_target(target: str):
         return keras.saving.load_model(file), record["model"], f"{file} (latest checkpoint)"
     if path.suffix == ".keras" and path.exists():
         model = keras.saving.load_model(path)
-        name = "dcgan" if isinstance(model, GAN) else "autoencoder" if isinstance(model, Autoencoder) else "classifier"
+        if isinstance(model, ConditionalGAN):
+            name = "cgan"
+        elif isinstance(model, GAN):
+            name = "dcgan"
+        else:
+            name = "autoencoder" if isinstance(model, Autoencoder) else "classifier"
         return model, name, str(path)
     raise ValueError(
         f"{target!r} is neither a pretrained model ({', '.join(pretrained.available()) or 'none shipped'}), "
@@ -172,7 +178,7 @@ def _evaluate(args) -> None:
     print(f"{what}: {recipe.evaluated_on.format(n=args.samples)}")
     reference = metrics.reference_points(args.samples) if "fd" in scores else None
     for key, value in scores.items():
-        line = f"  {key:<10} {value:.4f}"
+        line = f"  {key:<14} {value:.4f}"
         if key == "fd":
             line += (f"   (floor {reference['floor']:.3f}: train vs test; ceiling {reference['ceiling']:.1f}: "
                      f"noise vs test; {value / reference['floor']:.1f}x the floor)")

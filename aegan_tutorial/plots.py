@@ -48,3 +48,57 @@ def image_grid(images, ncols: int = 8, title: str | None = None, scale: float = 
         fig.subplots_adjust(top=1.0 - band)
         fig.suptitle(title, y=1.0 - band / 4, va="top")
     return fig
+
+
+def loss_curves(history, ax=None, smooth: int = 10, title: str | None = None, equilibrium: bool = True):
+    """Plot a GAN's losses against the training step.
+
+    Parameters
+    ----------
+    history
+        A :class:`~aegan_tutorial.callbacks.LossHistory` (per-step losses), or a dict
+        ``{name: [value per step]}`` such as ``keras.callbacks.History().history``.
+    ax
+        Axes to draw on (default: a new figure).
+    smooth
+        Width in steps of the moving average drawn over the raw (faint) curves; 1 for none.
+    title
+        Axes title.
+    equilibrium
+        Mark the values at the equilibrium ``D = 1/2``: ``log 4`` for ``d_loss`` and
+        ``log 2`` for ``g_loss`` (non-saturating loss).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    curves = getattr(history, "history", history)
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError("history must be a LossHistory or a non-empty dict {name: [values]}")
+    if isinstance(smooth, bool) or not isinstance(smooth, int) or smooth < 1:
+        raise ValueError(f"smooth must be a positive integer, got {smooth!r}")
+    steps = getattr(history, "steps", None)
+    if ax is None:
+        _, ax = plt.subplots()
+    for i, (name, values) in enumerate(curves.items()):
+        values = np.asarray(values, dtype=float)
+        x = np.asarray(steps) if steps is not None and len(steps) == len(values) else np.arange(1, len(values) + 1)
+        color = f"C{i}"
+        ax.plot(x, values, color=color, alpha=0.3 if smooth > 1 else 1.0, lw=0.8)
+        if smooth > 1 and len(values) >= smooth:
+            kernel = np.ones(smooth) / smooth
+            ax.plot(x[smooth - 1 :], np.convolve(values, kernel, mode="valid"), color=color, lw=1.6, label=name)
+        else:
+            ax.lines[-1].set_label(name)
+    if equilibrium:
+        marks = {"d_loss": (np.log(4.0), "log 4"), "g_loss": (np.log(2.0), "log 2")}
+        for i, name in enumerate(curves):
+            if name in marks:
+                ax.axhline(marks[name][0], color=f"C{i}", ls=":", lw=1)
+    ax.set(xlabel="training step", ylabel="loss")
+    if title:
+        ax.set_title(title)
+    ax.legend(frameon=False)
+    return ax.figure

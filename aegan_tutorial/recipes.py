@@ -15,8 +15,9 @@ import numpy as np
 
 from . import metrics
 from .data import Scale, load_mnist
-from .models import Autoencoder, GAN, build_classifier, build_decoder, build_discriminator, build_encoder
-from .models import build_generator, recommended_optimizers
+from .models import Autoencoder, ConditionalGAN, GAN, build_classifier, build_decoder, build_discriminator, build_encoder
+from .models import build_conditional_discriminator, build_conditional_generator, build_generator
+from .models import recommended_optimizers
 
 SAMPLE_SEED = 1234
 """Seed of the fixed noise behind every sample grid (the same images improve epoch by epoch)."""
@@ -55,6 +56,8 @@ class Recipe:
         What ``evaluate`` scores, as a template with ``{n}``.
     augment
         Optional ``(batch, seed_pair) -> batch`` for the training images.
+    columns
+        Columns of the per-epoch picture.
     """
 
     name: str
@@ -69,6 +72,7 @@ class Recipe:
     config: dict
     evaluated_on: str
     augment: Callable | None = None
+    columns: int = 8
 
 
 def shift_digits(batch, seed_pair, max_shift: int = 2):
@@ -186,6 +190,40 @@ def _dcgan_samples(model: GAN) -> np.ndarray:
     return metrics.to_uint8(model.generate(64, seed=SAMPLE_SEED), "tanh")
 
 
+# --- the conditional GAN ----------------------------------------------------------------------
+
+
+def _build_cgan(noise_dim: int = 100, filters: int = 32, seed: int = 0, training: bool = True) -> ConditionalGAN:
+    gan = ConditionalGAN(
+        build_conditional_generator(noise_dim, filters=filters),
+        build_conditional_discriminator(filters=filters),
+        noise_dim=noise_dim,
+        seed=seed,
+    )
+    if training:
+        gan.compile(*recommended_optimizers())
+    return gan
+
+
+def _evaluate_cgan(model: ConditionalGAN, n: int) -> dict:
+    """FD, precision, recall of ``n`` samples, 0–9 in turn, and the share the classifier reads as asked."""
+    labels = model.labels_for(n)
+    samples = {}
+
+    def draw(k: int, seed: int) -> np.ndarray:
+        samples["images"] = metrics.to_uint8(model.generate(k, labels=labels[:k], seed=seed), "tanh")
+        return samples["images"]
+
+    scores = evaluate_generator(draw, n)
+    scores["class_accuracy"] = metrics.class_accuracy(samples["images"], labels)
+    return scores
+
+
+def _cgan_samples(model: ConditionalGAN) -> np.ndarray:
+    """Ten samples of each digit, one digit per row."""
+    return metrics.to_uint8(model.generate(100, labels=np.repeat(np.arange(10), 10), seed=SAMPLE_SEED), "tanh")
+
+
 RECIPES: dict[str, Recipe] = {
     "classifier": Recipe(
         name="classifier",
@@ -227,6 +265,20 @@ RECIPES: dict[str, Recipe] = {
         config={"noise_dim": 100, "filters": 32},
         evaluated_on="{n:,} samples against {n:,} test images",
     ),
+    "cgan": Recipe(
+        name="cgan",
+        description="the conditional GAN of Part II (FD, precision, recall, class accuracy of its samples)",
+        scale="tanh",
+        labels=True,
+        batch_size=64,
+        epochs={"quick": 1, "full": 50},
+        build=_build_cgan,
+        evaluate=_evaluate_cgan,
+        samples=_cgan_samples,
+        config={"noise_dim": 100, "filters": 32},
+        evaluated_on="{n:,} samples (digits 0-9 in turn) against {n:,} test images",
+        columns=10,
+    ),
 }
 
 
@@ -249,7 +301,7 @@ def build(name: str, config: dict | None = None, seed: int = 0, training: bool =
     unknown = set(kwargs) - set(recipe.config)
     if unknown:
         raise ValueError(f"{name} takes no option(s) {sorted(unknown)}; it takes {sorted(recipe.config)}")
-    if name == "dcgan":
+    if name in ("dcgan", "cgan"):
         kwargs["seed"] = seed
     return recipe.build(**kwargs, training=training)
 

@@ -183,7 +183,7 @@ class _Run:
     def epoch_end(self, model: keras.Model, epoch: int, seconds: float, logs: dict) -> None:
         self.train_seconds += seconds
         scores = self.recipe.evaluate(model, self.options["eval_samples"])
-        figure = image_grid(self.recipe.samples(model), ncols=8, title=f"{self.recipe.name}, epoch {epoch}")
+        figure = image_grid(self.recipe.samples(model), ncols=self.recipe.columns, title=f"{self.recipe.name}, epoch {epoch}")
         self.samples_dir.mkdir(exist_ok=True)
         png = self.samples_dir / f"epoch_{epoch:03d}.png"
         figure.savefig(png.with_name(png.name + ".tmp"), format="png", dpi=100)

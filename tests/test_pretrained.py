@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from aegan_tutorial import models, pretrained, recipes
+from aegan_tutorial import metrics, models, pretrained, recipes
 from test_cli import run_cli
 
 MB = 1024 * 1024
@@ -16,7 +16,7 @@ MB = 1024 * 1024
 
 def test_manifest_records_how_every_file_was_made():
     names = pretrained.available()
-    assert {"classifier", "autoencoder", "dcgan"} <= set(names)
+    assert {"classifier", "autoencoder", "dcgan", "cgan"} <= set(names)
     total = 0
     for name in names:
         info = pretrained.entry(name)
@@ -36,6 +36,15 @@ def test_manifest_records_how_every_file_was_made():
 
 def test_shipped_classifier_meets_its_accuracy():
     assert pretrained.entry("classifier")["metrics"]["test_accuracy"] >= 0.99
+
+
+def test_shipped_conditional_gan_draws_the_digits_asked_for():
+    assert pretrained.entry("cgan")["metrics"]["class_accuracy"] >= 0.95
+    gan = pretrained.load("cgan")
+    assert isinstance(gan, models.ConditionalGAN)
+    labels = np.repeat(np.arange(10), 20)
+    samples = metrics.to_uint8(gan.generate(200, labels=labels, seed=0), "tanh")
+    assert metrics.class_accuracy(samples, labels) >= 0.9
 
 
 def test_load_returns_models_ready_to_use():
@@ -68,7 +77,7 @@ def test_a_damaged_file_is_refused(tmp_path, monkeypatch):
         pretrained.load("nosuch")
 
 
-@pytest.mark.parametrize("name", ["classifier", "autoencoder", "dcgan"])
+@pytest.mark.parametrize("name", ["classifier", "autoencoder", "dcgan", "cgan"])
 def test_evaluate_reproduces_the_manifest(name, mnist_dir):
     info = pretrained.entry(name)
     result = run_cli("evaluate", name, "--samples", str(info["evaluated_samples"]), "--json")

@@ -76,5 +76,5 @@ def test_recipes_build_their_models_and_reject_unknown_options():
     assert recipes.build("dcgan", {"filters": 8}).generator.get_layer("deconv_14x14").filters == 8
     with pytest.raises(ValueError, match="takes no option"):
         recipes.build("dcgan", {"width": 8})
-    with pytest.raises(ValueError, match="unknown model 'vae'; choose one of: classifier, autoencoder, dcgan"):
+    with pytest.raises(ValueError, match="unknown model 'vae'; choose one of: classifier, autoencoder, dcgan, cgan"):
         recipes.get("vae")

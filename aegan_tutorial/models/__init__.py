@@ -2,12 +2,16 @@
 
 from .autoencoder import Autoencoder, build_decoder, build_encoder
 from .classifier import build_classifier
+from .conditional_gan import ConditionalGAN, build_conditional_discriminator, build_conditional_generator
 from .gan import GAN, build_discriminator, build_generator, recommended_optimizers
 
 __all__ = [
     "Autoencoder",
+    "ConditionalGAN",
     "GAN",
     "build_classifier",
+    "build_conditional_discriminator",
+    "build_conditional_generator",
     "build_decoder",
     "build_discriminator",
     "build_encoder",

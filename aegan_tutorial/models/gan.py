@@ -41,26 +41,46 @@ def build_generator(noise_dim: int = 100, filters: int = 32, name: str = "genera
     check_positive_int(noise_dim, "noise_dim")
     check_positive_int(filters, "filters")
     noise = keras.Input((noise_dim,), name="noise")
-    x = layers.Dense(7 * 7 * 2 * filters, use_bias=False)(noise)
+    return keras.Model(noise, upsample_to_image(noise, filters), name=name)
+
+
+def upsample_to_image(x, filters: int, kernel_size: int = 4, upsampling: str = "transposed"):
+    """The generator's body: ``[B, d] -> [B, 7, 7, 2f] -> [B, 14, 14, f] -> [B, 28, 28, 1]`` (tanh).
+
+    Each ×2 step is a ``Conv2DTranspose(kernel_size, strides=2)`` (``"transposed"``: the
+    book's generator, with ``kernel_size=4``) or a nearest-neighbour resize followed by a
+    ``Conv2D(kernel_size)`` (``"resize"``).
+    """
+    if upsampling not in ("transposed", "resize"):
+        raise ValueError(f"upsampling must be 'transposed' or 'resize', got {upsampling!r}")
+
+    def up(x, channels: int, size: str, bias: bool):
+        if upsampling == "transposed":
+            # kernel 4 = 2 × stride: the transposed convolutions overlap evenly (no checkerboard)
+            return layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same", use_bias=bias,
+                                          name=f"deconv_{size}")(x)
+        x = layers.UpSampling2D(2, interpolation="nearest", name=f"resize_{size}")(x)
+        return layers.Conv2D(channels, kernel_size, padding="same", use_bias=bias, name=f"conv_{size}")(x)
+
+    x = layers.Dense(7 * 7 * 2 * filters, use_bias=False)(x)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
     x = layers.Reshape((7, 7, 2 * filters))(x)
-    # kernel 4 = 2 × stride: the transposed convolutions overlap evenly (no checkerboard)
-    x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False, name="deconv_14x14")(x)
+    x = up(x, filters, "14x14", bias=False)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
-    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", name="deconv_28x28")(x)
-    image = layers.Activation("tanh", dtype="float32", name="image")(x)
-    return keras.Model(noise, image, name=name)
+    return layers.Activation("tanh", dtype="float32", name="image")(up(x, 1, "28x28", bias=True))
 
 
-def build_discriminator(filters: int = 32, name: str = "discriminator") -> keras.Model:
+def build_discriminator(filters: int = 32, dropout: float = 0.0, name: str = "discriminator") -> keras.Model:
     """A convolutional real-versus-fake classifier that outputs logits.
 
     Parameters
     ----------
     filters
         Width ``f``: channels at 14×14 (twice as many at 7×7).
+    dropout
+        Rate of the dropout after each LeakyReLU, in ``[0, 1)`` (0: no dropout layers).
 
     Returns
     -------
@@ -68,15 +88,25 @@ def build_discriminator(filters: int = 32, name: str = "discriminator") -> keras
         ``[B, 28, 28, 1] -> [B, 1]`` logits ``ℓ``; ``D(x) = sigmoid(ℓ)`` is the probability
         that ``x`` is real (float32 also under mixed precision).
     """
-    check_positive_int(filters, "filters")
     image = keras.Input(IMAGE_SHAPE, name="image")
+    logit = layers.Dense(1, dtype="float32", name="logit")(image_features(image, filters, dropout))
+    return keras.Model(image, logit, name=name)
+
+
+def image_features(image, filters: int, dropout: float = 0.0, flatten_name: str | None = None):
+    """The discriminator's body: ``[B, 28, 28, 1] -> [B, 14, 14, f] -> [B, 7, 7, 2f]``, flattened to ``[B, 98f]``."""
+    check_positive_int(filters, "filters")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
     x = layers.Conv2D(filters, 4, strides=2, padding="same", name="conv_14x14")(image)
     x = layers.LeakyReLU(0.2)(x)
+    if dropout:
+        x = layers.Dropout(dropout)(x)
     x = layers.Conv2D(2 * filters, 4, strides=2, padding="same", name="conv_7x7")(x)
     x = layers.LeakyReLU(0.2)(x)
-    x = layers.Flatten()(x)
-    logit = layers.Dense(1, dtype="float32", name="logit")(x)
-    return keras.Model(image, logit, name=name)
+    if dropout:
+        x = layers.Dropout(dropout)(x)
+    return layers.Flatten(name=flatten_name)(x)
 
 
 def recommended_optimizers() -> tuple[keras.optimizers.Optimizer, keras.optimizers.Optimizer]:
@@ -119,6 +149,19 @@ class GAN(keras.Model):
         kwargs.setdefault("name", "gan")
         super().__init__(**kwargs)
         check_positive_int(noise_dim, "noise_dim")
+        self._check_players(generator, discriminator, noise_dim)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.noise_dim = noise_dim
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.built = True
+
+    @staticmethod
+    def _check_players(generator: keras.Model, discriminator: keras.Model, noise_dim: int) -> None:
+        """A clear error when the generator and the discriminator do not fit together."""
         if generator.input_shape[-1] != noise_dim:
             raise ValueError(
                 f"noise_dim is {noise_dim} but the generator reads noise of size "
@@ -135,14 +178,6 @@ class GAN(keras.Model):
             raise ValueError(
                 f"the discriminator must output one logit per image, [B, 1]; got {list(discriminator.output_shape)}"
             )
-        self.generator = generator
-        self.discriminator = discriminator
-        self.noise_dim = noise_dim
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.built = True
 
     @property
     def metrics(self) -> list:
