@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import linalg
+
+from .metrics import gaussian_frechet_distance
 
 
 class Gaussian(NamedTuple):
@@ -74,8 +75,7 @@ def frechet_to_prior(gaussian: Gaussian) -> float:
     the FD of :mod:`aegan_tutorial.metrics`, with the prior as the second Gaussian.
     """
     mean, cov = _gaussian(gaussian)
-    root = linalg.sqrtm(cov)
-    return float(mean @ mean + np.trace(cov) + len(mean) - 2 * np.trace(np.real(root)))
+    return gaussian_frechet_distance(mean, cov, np.zeros_like(mean), np.eye(len(mean)))
 
 
 def kl_to_prior(gaussian: Gaussian) -> float:

@@ -185,6 +185,14 @@ def frechet_distance_from_features(features_a: np.ndarray, features_b: np.ndarra
         raise ValueError(f"each feature set needs at least 2 rows to estimate a covariance, got {len(a)} and {len(b)}")
     mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
     cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    return gaussian_frechet_distance(mu_a, cov_a, mu_b, cov_b)
+
+
+def gaussian_frechet_distance(mu_a: np.ndarray, cov_a: np.ndarray, mu_b: np.ndarray, cov_b: np.ndarray) -> float:
+    """Squared Fréchet (2-Wasserstein) distance between ``N(mu_a, cov_a)`` and ``N(mu_b, cov_b)``.
+
+    ``‖μ_a − μ_b‖² + tr(Σ_a + Σ_b − 2 (Σ_a Σ_b)^{1/2})``: means ``[d]``, covariances ``[d, d]``.
+    """
     with warnings.catch_warnings():
         # Features that never fire (ReLU units dead on MNIST) make the product singular; SciPy
         # warns, but the square root of a singular PSD product is still accurate.
