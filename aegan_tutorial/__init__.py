@@ -1,12 +1,19 @@
 """aegan_tutorial: the package behind the book *Autoencoders and GANs in Keras*.
 
-Modules: :mod:`~aegan_tutorial.data` (MNIST and pipelines), :mod:`~aegan_tutorial.models`
-(encoder, decoder, generator, discriminator, ``Autoencoder``, ``GAN``),
-:mod:`~aegan_tutorial.losses` (the adversarial losses), :mod:`~aegan_tutorial.training`
-(guarded steps, non-finite stops), :mod:`~aegan_tutorial.metrics` (Fréchet distance,
-precision and recall, class accuracy), :mod:`~aegan_tutorial.pretrained` (the book's trained
-models), :mod:`~aegan_tutorial.runs` and ``python -m aegan_tutorial`` (resumable training
-from the command line) and :func:`set_seed`.
+The core, which every chapter may use: :mod:`~aegan_tutorial.data` (MNIST, pixel scales,
+input checks, pipelines), :mod:`~aegan_tutorial.models` (builders, trainers, and the
+registry of the book's named models), :mod:`~aegan_tutorial.losses` (the adversarial
+losses), :mod:`~aegan_tutorial.training` (the guarded gradient step),
+:mod:`~aegan_tutorial.callbacks` (watching and stopping a run), :mod:`~aegan_tutorial.metrics`
+(numbers from images or features), :mod:`~aegan_tutorial.evaluation` (the judge, the
+reference images, one scorer), :mod:`~aegan_tutorial.plots`, :mod:`~aegan_tutorial.pretrained`
+(the book's trained models), :mod:`~aegan_tutorial.runs` and ``python -m aegan_tutorial``
+(resumable training from the command line) and :func:`set_seed`. Helpers that serve a single
+chapter live in :mod:`aegan_tutorial.chapters`, which the core never imports.
+
+Importing the package registers its Keras classes (``GAN``, ``ConditionalGAN``,
+``Autoencoder``), so ``keras.models.load_model`` reads every checkpoint the command line
+writes after a plain ``import aegan_tutorial``.
 
 The trainers' ``train_step`` uses ``tf.GradientTape``, so Keras must run on the
 TensorFlow backend (the default); importing the package sets ``KERAS_BACKEND`` to
@@ -34,6 +41,7 @@ if keras.backend.backend() != "tensorflow":
         f"{keras.backend.backend()!r}; set KERAS_BACKEND=tensorflow before importing keras"
     )
 
+from . import models  # noqa: E402,F401  (registers the Keras classes for load_model)
 from .reproducibility import set_seed  # noqa: E402
 
 __version__ = "0.1.0"

@@ -1,5 +1,9 @@
-"""Keras callbacks that watch a GAN train: the same noise drawn every epoch, and every step's losses.
+"""Keras callbacks: watching a GAN train, and stopping a run safely.
 
+* :class:`StopOnNonFiniteLoss` (added by every ``fit`` in this package, through
+  :func:`with_nonfinite_guard`) stops a run at the first batch whose logged loss is not finite
+  and raises :class:`NonFiniteLossError`, naming the step and the loss; :class:`StopAfter`
+  stops it once a number of seconds has passed.
 * :class:`FixedNoiseSamples` keeps the generator's images for one fixed batch of noise
   ``z`` after every epoch, so the same digits can be watched improving (and, optionally,
   writes each grid as a PNG).
@@ -8,7 +12,7 @@
   :class:`~aegan_tutorial.models.GAN` are ``keras.metrics.Mean``); the callback undoes
   that average, so ``history["d_loss"][i]`` is the loss of step ``i`` alone.
 
-Both work with :class:`~aegan_tutorial.models.GAN` and with any model that has a
+The last two work with :class:`~aegan_tutorial.models.GAN` and with any model that has a
 ``generator`` attribute (``[B, noise_dim] -> [B, 28, 28, 1]``, tanh or sigmoid output).
 """
 
@@ -16,14 +20,24 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from .models._checks import apply_in_batches, check_positive_int, output_scale
+from ._checks import apply_in_batches, check_positive_int
+from .data import output_scale, to_uint8
 
-__all__ = ["FixedNoiseSamples", "LossHistory", "tile"]
+__all__ = [
+    "FixedNoiseSamples",
+    "LossHistory",
+    "NonFiniteLossError",
+    "StopAfter",
+    "StopOnNonFiniteLoss",
+    "tile",
+    "with_nonfinite_guard",
+]
 
 
 def tile(images: np.ndarray, ncols: int = 8, pad: int = 2) -> np.ndarray:
@@ -104,9 +118,7 @@ class FixedNoiseSamples(keras.callbacks.Callback):
             if not np.all(np.isfinite(noise)):
                 raise ValueError("the fixed noise contains NaN or infinite values")
             self.n, self.noise = len(noise), noise
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-        self.seed = int(seed)
+        self.seed = check_positive_int(seed, "seed", minimum=0)
         self.every = check_positive_int(every, "every")
         self.ncols = check_positive_int(ncols, "ncols")
         self.directory = Path(directory) if directory is not None else None
@@ -147,8 +159,6 @@ class FixedNoiseSamples(keras.callbacks.Callback):
 
     def sample(self) -> np.ndarray:
         """The generator's current images for the fixed noise: ``uint8 [N, 28, 28]``."""
-        from .metrics import to_uint8
-
         generator = self._generator()
         scale = output_scale(generator) or "tanh"
         return to_uint8(apply_in_batches(generator, self.noise), scale)
@@ -229,3 +239,87 @@ class LossHistory(keras.callbacks.Callback):
 
     def __len__(self) -> int:
         return len(self.steps)
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN or infinite; training stopped with the last finite weights.
+
+    Attributes
+    ----------
+    name : str
+        The loss that went non-finite, e.g. ``"d_loss"``.
+    value : float
+        Its value (``nan`` or ``±inf``).
+    step : int
+        The 1-based training step (batch count since ``fit`` began).
+    epoch : int
+        The 1-based epoch.
+    """
+
+    def __init__(self, name: str, value: float, step: int, epoch: int):
+        self.name, self.value, self.step, self.epoch = name, value, step, epoch
+        super().__init__(
+            f"{name} became {value} at step {step} (epoch {epoch}); training stopped. "
+            "The update of that step was skipped, so the model keeps its last finite "
+            "weights. Check the inputs for NaN or infinite pixels, or lower the learning rate."
+        )
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Raise :class:`NonFiniteLossError` at the first batch whose logs hold a non-finite loss."""
+
+    def on_train_begin(self, logs=None):
+        self._steps_before_epoch = 0
+        self._steps_in_epoch = 0
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._steps_before_epoch += self._steps_in_epoch
+        self._steps_in_epoch = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._steps_in_epoch = batch + 1
+        for name, value in (logs or {}).items():
+            if "loss" in name and not math.isfinite(float(value)):
+                self.model.stop_training = True
+                raise NonFiniteLossError(
+                    name, float(value), self._steps_before_epoch + batch + 1, self._epoch + 1
+                )
+
+
+class StopAfter(keras.callbacks.Callback):
+    """Stop training once ``seconds`` of wall time have passed (checked after every batch).
+
+    The batch running when time is up finishes, so the model always ends on a whole step.
+    ``elapsed`` and ``steps`` say how long it trained and for how many steps.
+    """
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        if not seconds > 0:
+            raise ValueError(f"seconds must be positive, got {seconds!r}")
+        self.seconds = float(seconds)
+
+    def on_train_begin(self, logs=None):
+        self._start = time.perf_counter()
+        self.elapsed = 0.0
+        self.steps = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        self.elapsed = time.perf_counter() - self._start
+        if self.elapsed >= self.seconds:
+            self.model.stop_training = True
+
+
+def with_nonfinite_guard(callbacks) -> list:
+    """``callbacks`` with a :class:`StopOnNonFiniteLoss` first, unless one is already there.
+
+    First, so that no later callback (a checkpoint, a sample grid) acts on a step whose
+    loss was not finite.
+    """
+    callbacks = list(callbacks or [])
+    if not any(isinstance(c, StopOnNonFiniteLoss) for c in callbacks):
+        callbacks.insert(0, StopOnNonFiniteLoss())
+    return callbacks

@@ -15,6 +15,8 @@ import json
 import sys
 from pathlib import Path
 
+from ._checks import check_positive_int
+
 EPILOG_TRAIN = """\
 The run folder gets run.json, metrics.csv (a row per epoch), samples/epoch_NNN.png and
 checkpoints/ (written atomically after every epoch). Run the same command again after an
@@ -29,17 +31,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _int_at_least(minimum: int):
-    """An argparse type: an integer ``>= minimum``, with a one-line message otherwise."""
-    words = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+    """An argparse type: an integer ``>= minimum`` (:func:`check_positive_int`), with a one-line message otherwise."""
 
     def parse(text: str) -> int:
         try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {words}, got {text!r}")
-        return value
+            return check_positive_int(int(text), "the value", minimum)
+        except ValueError as err:  # int() or the check: "... must be a positive integer, got ..."
+            words = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+            raise argparse.ArgumentTypeError(f"expected {words}, got {text!r}") from err
 
     return parse
 
@@ -69,9 +68,9 @@ def _setting(text: str) -> tuple[str, object]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .recipes import RECIPES
+    from .models.registry import MODELS
 
-    models = "; ".join(f"{name}: {recipe.description}" for name, recipe in RECIPES.items())
+    models = "; ".join(f"{name}: {spec.description}" for name, spec in MODELS.items())
     parser = _Parser(prog="python -m aegan_tutorial", description="Train and evaluate the book's models.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,publish}", parser_class=_Parser)
 
@@ -80,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"Train one of the book's models. Models: {models}.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    train.add_argument("model", choices=sorted(RECIPES), metavar="MODEL", help=f"one of: {', '.join(RECIPES)}")
+    train.add_argument("model", choices=sorted(MODELS), metavar="MODEL", help=f"one of: {', '.join(MODELS)}")
     length = train.add_mutually_exclusive_group()
     length.add_argument("--epochs", type=_positive_int, metavar="N", help="train N epochs")
     length.add_argument("--seconds", type=_positive_float, metavar="S",
@@ -124,40 +123,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load_target(target: str):
-    """(model, recipe name, description) for a pretrained name, a run folder or a .keras file."""
+    """(model, its spec, description) for a pretrained name, a run folder or a .keras file."""
     import keras
 
-    from . import pretrained, recipes
-    from .models import GAN, Autoencoder, ConditionalGAN
+    from . import pretrained
+    from .models import registry
 
     path = Path(target)
     if target in pretrained.available() and not path.exists():
         info = pretrained.entry(target)
-        return pretrained.load(target), info["model"], f"{target} (pretrained)"
+        return pretrained.load(target), registry.get(info["model"]), f"{target} (pretrained)"
     if path.is_dir():
         record_file = path / "run.json"
         if not record_file.exists():
             raise ValueError(f"{path} is not a run folder (no run.json)")
         record = json.loads(record_file.read_text())
-        model = recipes.build(record["model"], record["config"], record["seed"], training=False)
+        spec = registry.get(record["model"])
         weights = path / "model.weights.h5"
         if weights.exists():
+            model = registry.build(spec.name, record["config"], record["seed"], training=False)
             model.load_weights(weights)
-            return model, record["model"], f"{path} (final weights)"
+            return model, spec, f"{path} (final weights)"
         latest = path / "checkpoints" / "latest.json"
         if not latest.exists():
             raise ValueError(f"{path} holds no weights yet (no model.weights.h5 and no checkpoint)")
         file = path / "checkpoints" / json.loads(latest.read_text())["file"]
-        return keras.saving.load_model(file), record["model"], f"{file} (latest checkpoint)"
+        return keras.saving.load_model(file), spec, f"{file} (latest checkpoint)"
     if path.suffix == ".keras" and path.exists():
         model = keras.saving.load_model(path)
-        if isinstance(model, ConditionalGAN):
-            name = "cgan"
-        elif isinstance(model, GAN):
-            name = "dcgan"
-        else:
-            name = "autoencoder" if isinstance(model, Autoencoder) else "classifier"
-        return model, name, str(path)
+        return model, registry.spec_of(model), str(path)
     raise ValueError(
         f"{target!r} is neither a pretrained model ({', '.join(pretrained.available()) or 'none shipped'}), "
         "a run folder, nor a .keras file"
@@ -165,18 +159,17 @@ def _load_target(target: str):
 
 
 def _evaluate(args) -> None:
-    from . import metrics, recipes
+    from . import evaluation
 
     if not 4 <= args.samples <= 10_000:
         raise ValueError(f"--samples must lie in 4..10000, got {args.samples}")
-    model, name, what = _load_target(args.target)
-    recipe = recipes.get(name)
-    scores = recipe.evaluate(model, args.samples)
+    model, spec, what = _load_target(args.target)
+    scores = evaluation.evaluate_model(model, spec.kind, args.samples)
     if args.json:
         print(json.dumps(scores))
         return
-    print(f"{what}: {recipe.evaluated_on.format(n=args.samples)}")
-    reference = metrics.reference_points(args.samples) if "fd" in scores else None
+    print(f"{what}: {evaluation.EVALUATED_ON[spec.kind].format(n=args.samples)}")
+    reference = evaluation.reference_points(args.samples) if "fd" in scores else None
     for key, value in scores.items():
         line = f"  {key:<14} {value:.4f}"
         if key == "fd":
@@ -186,8 +179,11 @@ def _evaluate(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
-    args = build_parser().parse_args(argv)
+    """Run the command line; return the exit status (2 for a mistake in what was asked)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help (0) or a bad argument (2, its one line already printed)
+        return int(done.code or 0)
     from . import data, pretrained, runs
 
     expected = (ValueError, TypeError, OSError, data.MNISTFileError, pretrained.PretrainedError, runs.RunError)

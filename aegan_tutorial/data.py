@@ -22,6 +22,8 @@ from typing import Literal
 
 import numpy as np
 
+from ._checks import check_positive_int
+
 IMAGE_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 DATA_DIR_ENV = "AEGAN_DATA_DIR"
@@ -35,7 +37,8 @@ _FILES = {
 }
 _IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 _LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
-_SCALE_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+SCALE_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+"""The pixel range of each scale: ``"tanh"`` for generators, ``"sigmoid"`` for decoders and the classifier."""
 
 
 class MNISTFileError(ValueError):
@@ -179,8 +182,7 @@ def scale_images(images: np.ndarray, scale: Scale = "tanh") -> np.ndarray:
     np.ndarray
         ``float32 [N, 28, 28, 1]``.
     """
-    if scale not in _SCALE_RANGES:
-        raise ValueError(f"scale must be 'tanh' or 'sigmoid', got {scale!r}")
+    check_scale(scale)
     images = np.asarray(images)
     if images.dtype != np.uint8:
         raise TypeError(
@@ -218,6 +220,32 @@ def check_labels(labels: np.ndarray, n: int | None = None) -> np.ndarray:
     return labels.astype(np.int32)
 
 
+def check_unit_images(images, what: str = "images", image_shape: bool = True) -> np.ndarray:
+    """``images`` as a float array in ``[0, 1]`` (the sigmoid scale), or an error naming ``what`` and the problem.
+
+    With ``image_shape`` (the default) they must be ``[N, 28, 28, 1]``; otherwise any ``[N, ...]``
+    with one row per example. Empty, non-finite or out-of-range values are refused.
+    """
+    array = np.asarray(images)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise TypeError(
+            f"{what} must be floats in [0, 1], got dtype {array.dtype}; scale uint8 pixels with "
+            "aegan_tutorial.data.scale_images(images, 'sigmoid')"
+        )
+    if image_shape and (array.ndim != 4 or array.shape[1:] != IMAGE_SHAPE):
+        raise ValueError(f"{what} must have shape [N, 28, 28, 1], got {list(array.shape)}")
+    if not image_shape and array.ndim < 2:
+        raise ValueError(f"{what} must have shape [N, ...] with one row per image, got {list(array.shape)}")
+    if len(array) == 0:
+        raise ValueError(f"{what} is empty (shape {list(array.shape)})")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{what} holds NaN or infinite values")
+    low, high = float(array.min()), float(array.max())
+    if low < 0.0 or high > 1.0:
+        raise ValueError(f"{what} must lie in [0, 1], got values in [{low:g}, {high:g}]")
+    return array
+
+
 def check_images(images, scale: Scale, where: str, check_range: bool = True) -> None:
     """Raise a clear error unless ``images`` are float ``[B, 28, 28, 1]`` within ``scale``'s range.
 
@@ -225,7 +253,7 @@ def check_images(images, scale: Scale, where: str, check_range: bool = True) -> 
     in the message, e.g. ``"GAN.fit"``. With ``check_range=False`` only the shape and
     dtype are checked.
     """
-    low, high = _SCALE_RANGES[scale]
+    low, high = SCALE_RANGES[scale]
     is_float, dtype = _float_dtype(images)
     shape = tuple(images.shape)
     if len(shape) != 4 or tuple(shape[1:]) != IMAGE_SHAPE:
@@ -247,6 +275,71 @@ def check_images(images, scale: Scale, where: str, check_range: bool = True) -> 
             f"{where} expects pixel values in [{low:g}, {high:g}] ({scale} scale), got values in "
             f"[{finite.min():g}, {finite.max():g}]; scale them with make_dataset(images, scale={scale!r})"
         )
+
+
+def check_scale(scale) -> Scale:
+    """``scale`` if it is ``"tanh"`` or ``"sigmoid"``, else a ``ValueError``."""
+    if scale not in SCALE_RANGES:
+        raise ValueError(f"scale must be 'tanh' or 'sigmoid', got {scale!r}")
+    return scale
+
+
+def check_pixels(images, what: str = "images", minimum: int = 1) -> np.ndarray:
+    """Check ``uint8 [N, 28, 28]`` or ``[N, 28, 28, 1]`` pixels (at least ``minimum``); return ``uint8 [N, 28, 28]``.
+
+    Model outputs are floats: the error says to convert them with :func:`to_uint8`.
+    """
+    x = np.asarray(images)
+    if x.dtype != np.uint8:
+        raise TypeError(
+            f"{what} must be uint8 pixels as load_mnist returns them, got {x.dtype}; convert "
+            "model outputs with data.to_uint8(images, scale='tanh' or 'sigmoid')"
+        )
+    x = _as_nhwc(x, what)[..., 0]
+    if len(x) < minimum:
+        raise ValueError(f"{what} must hold at least {minimum} images, got {len(x)}")
+    return x
+
+
+def to_uint8(images, scale: Scale) -> np.ndarray:
+    """Turn model outputs into pixels as the data loader gives them: the inverse of :func:`scale_images`.
+
+    Parameters
+    ----------
+    images
+        Float ``[N, 28, 28, 1]`` (or ``[N, 28, 28]``) in the model's output range, a NumPy
+        array or a tensor.
+    scale
+        ``"tanh"`` for ``[-1, 1]`` (generators), ``"sigmoid"`` for ``[0, 1]`` (decoders).
+
+    Returns
+    -------
+    np.ndarray
+        ``uint8 [N, 28, 28]``, 0 (background) to 255 (ink); values outside the range are clipped.
+    """
+    check_scale(scale)
+    x = images if isinstance(images, np.ndarray) else np.asarray(_to_numpy(images))
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"to_uint8 converts float model outputs; got {x.dtype} images (already pixels?)")
+    x = _as_nhwc(x, "images")[..., 0]
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"images contain {int(np.sum(~np.isfinite(x)))} non-finite values (NaN or inf)")
+    low, high = SCALE_RANGES[scale]
+    unit = (np.clip(x.astype(np.float64), low, high) - low) / (high - low)
+    return np.rint(unit * 255.0).astype(np.uint8)
+
+
+def _to_numpy(x):
+    import keras
+
+    return keras.ops.convert_to_numpy(x)
+
+
+def output_scale(model) -> Scale | None:
+    """``"sigmoid"`` or ``"tanh"`` when ``model``'s last layer ends in that activation, else ``None``."""
+    activation = getattr(model.layers[-1], "activation", None)
+    name = getattr(activation, "__name__", None)
+    return name if name in SCALE_RANGES else None
 
 
 def _float_dtype(x) -> tuple[bool, str]:
@@ -295,8 +388,7 @@ def make_dataset(
     """
     import tensorflow as tf
 
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    check_positive_int(batch_size, "batch_size")
     x = scale_images(images, scale)
     if labels is not None:
         y = check_labels(labels, len(x))
@@ -345,10 +437,8 @@ def make_epoch_dataset(
     """
     import tensorflow as tf
 
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_positive_int(batch_size, "batch_size")
+    check_positive_int(seed, "seed", minimum=0)
     if not 0 <= first_epoch < epochs:
         raise ValueError(f"need 0 <= first_epoch < epochs, got first_epoch={first_epoch}, epochs={epochs}")
     x = tf.constant(scale_images(images, scale))
@@ -371,3 +461,22 @@ def make_epoch_dataset(
 
     epochs_ds = tf.data.Dataset.range(first_epoch, epochs)
     return epochs_ds.flat_map(epoch_batches).map(gather).prefetch(tf.data.AUTOTUNE)
+
+
+def shift_digits(batch, seed_pair, max_shift: int = 2):
+    """Move every image of ``[B, 28, 28, 1]`` by its own random offset of up to ``max_shift`` pixels.
+
+    ``seed_pair`` is a stateless seed (two integers): the same seed, the same shifts.
+    The vacated border is filled with 0 (background in the sigmoid scale).
+    """
+    import tensorflow as tf
+
+    size = tf.shape(batch)[1]
+    padded = tf.pad(batch, [[0, 0], [max_shift, max_shift], [max_shift, max_shift], [0, 0]])
+    offsets = tf.random.stateless_uniform(
+        [tf.shape(batch)[0], 2], seed=seed_pair, minval=0, maxval=2 * max_shift + 1, dtype=tf.int32
+    )
+    rows = offsets[:, :1] + tf.range(size)[None, :]
+    cols = offsets[:, 1:] + tf.range(size)[None, :]
+    shifted = tf.gather(padded, rows, axis=1, batch_dims=1)
+    return tf.gather(shifted, cols, axis=2, batch_dims=1)

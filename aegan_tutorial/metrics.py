@@ -1,166 +1,42 @@
-"""Evaluating what a model learned: sample quality, diversity, class control and reconstruction.
+"""Metrics: images or features in, numbers out.
 
-Every metric takes images as :func:`~aegan_tutorial.data.load_mnist` gives them: ``uint8``
-``[N, 28, 28]`` or ``[N, 28, 28, 1]``. Model outputs (floats in the tanh or sigmoid range)
-go through :func:`to_uint8` first, so real and generated images are measured the same way.
+Nothing here loads a model or a data set: :mod:`~aegan_tutorial.evaluation` chooses the
+classifier whose features are compared, and the test images they are compared with.
 
-The generative metrics compare images in the feature space of the package's pretrained
-digit classifier (``pretrained.load("classifier")``, its 128 penultimate activations):
-
-* :func:`frechet_distance`: the Fréchet distance between Gaussians fitted to two feature
-  clouds (Heusel et al., 2017), with :func:`reference_points` giving its floor (train vs
-  test images) and a ceiling (uniform noise vs test images);
-* :func:`precision_recall`: the share of generated images that fall within the real
-  images' k-nearest-neighbour manifold, and vice versa (Kynkäänniemi et al., 2019);
-* :func:`class_accuracy`: how often the classifier reads the digit a conditional model was
-  asked for.
+* :func:`frechet_distance_from_features`: the Fréchet distance between Gaussians fitted to two
+  feature clouds (Heusel et al., 2017); :func:`gaussian_frechet_distance` the same for two
+  Gaussians given by their moments;
+* :func:`precision_recall_from_features`: the share of generated points inside the real
+  points' k-nearest-neighbour manifold, and vice versa (Kynkäänniemi et al., 2019), with
+  :func:`knn_radii` the balls' radii;
+* :func:`pairwise_distances`: Euclidean distances between two sets of rows;
+* :func:`reconstruction_mse` and :func:`psnr`: reconstruction error per pixel, and in decibels.
 """
 
 from __future__ import annotations
 
-import functools
+import math
 import warnings
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
-import keras
 import numpy as np
 import scipy.linalg
 
-from .data import IMAGE_SHAPE, Scale, check_labels, load_mnist
-from .models._checks import apply_in_batches, check_positive_int
-from .reconstruction import psnr, reconstruction_mse
+from ._checks import apply_in_batches, check_positive_int
+from .data import check_unit_images
 
 __all__ = [
     "PrecisionRecall",
-    "class_accuracy",
-    "classifier_features",
-    "evaluation_images",
-    "frechet_distance",
     "frechet_distance_from_features",
+    "gaussian_frechet_distance",
     "knn_radii",
-    "precision_recall",
+    "pairwise_distances",
     "precision_recall_from_features",
-    "predict_digits",
-    "reconstruction_scores",
-    "reference_images",
-    "reference_points",
-    "to_uint8",
+    "psnr",
+    "reconstruct",
+    "reconstruction_mse",
 ]
-
-_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
-
-
-def to_uint8(images, scale: Scale) -> np.ndarray:
-    """Turn model outputs into pixels as the data loader gives them.
-
-    Parameters
-    ----------
-    images
-        Float ``[N, 28, 28, 1]`` (or ``[N, 28, 28]``) in the model's output range.
-    scale
-        ``"tanh"`` for ``[-1, 1]`` (generators), ``"sigmoid"`` for ``[0, 1]`` (decoders).
-
-    Returns
-    -------
-    np.ndarray
-        ``uint8 [N, 28, 28]``, 0 (black) to 255 (white); values outside the range are clipped.
-    """
-    if scale not in _RANGES:
-        raise ValueError(f"scale must be 'tanh' or 'sigmoid', got {scale!r}")
-    x = np.asarray(keras.ops.convert_to_numpy(images) if not isinstance(images, np.ndarray) else images)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"to_uint8 converts float model outputs; got {x.dtype} images (already pixels?)")
-    x = _squeeze_channel(x, "images")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"images contain {int(np.sum(~np.isfinite(x)))} non-finite values (NaN or inf)")
-    low, high = _RANGES[scale]
-    unit = (np.clip(x.astype(np.float64), low, high) - low) / (high - low)
-    return np.rint(unit * 255.0).astype(np.uint8)
-
-
-def _squeeze_channel(x: np.ndarray, what: str) -> np.ndarray:
-    if x.ndim == 4 and x.shape[1:] == IMAGE_SHAPE:
-        return x[..., 0]
-    if x.ndim == 3 and x.shape[1:] == IMAGE_SHAPE[:2]:
-        return x
-    raise ValueError(f"{what} must have shape [N, 28, 28] or [N, 28, 28, 1], got {list(x.shape)}")
-
-
-def _pixels(images, what: str, minimum: int = 1) -> np.ndarray:
-    """Check uint8 images ``[N, 28, 28(, 1)]`` and return float32 ``[N, 28, 28, 1]`` in [0, 1]."""
-    x = np.asarray(images)
-    if x.dtype != np.uint8:
-        raise TypeError(
-            f"{what} must be uint8 pixels as load_mnist returns them, got {x.dtype}; convert "
-            "model outputs with metrics.to_uint8(images, scale='tanh' or 'sigmoid')"
-        )
-    x = _squeeze_channel(x, what)
-    if len(x) < minimum:
-        raise ValueError(f"{what} must hold at least {minimum} images, got {len(x)}")
-    return (x.astype(np.float32) / 255.0)[..., None]
-
-
-@functools.lru_cache(maxsize=1)
-def _default_classifier() -> keras.Model:
-    from . import pretrained
-
-    return pretrained.load("classifier")
-
-
-@functools.lru_cache(maxsize=4)
-def _extractor(classifier: keras.Model) -> keras.Model:
-    from .models.classifier import feature_extractor
-
-    return feature_extractor(classifier)
-
-
-def classifier_features(images, classifier: keras.Model | None = None, batch_size: int = 1000) -> np.ndarray:
-    """The classifier's penultimate activations, the space the generative metrics work in.
-
-    Parameters
-    ----------
-    images
-        ``uint8 [N, 28, 28]`` or ``[N, 28, 28, 1]``.
-    classifier
-        A model from :func:`~aegan_tutorial.models.build_classifier`; default: the pretrained one.
-
-    Returns
-    -------
-    np.ndarray
-        float64 ``[N, 128]``.
-    """
-    x = _pixels(images, "images")
-    model = _extractor(classifier or _default_classifier())
-    return apply_in_batches(model, x, batch_size).astype(np.float64)
-
-
-def predict_digits(images, classifier: keras.Model | None = None, batch_size: int = 1000) -> np.ndarray:
-    """The digit the classifier reads in each image: int ``[N]`` in 0–9 (uint8 images in)."""
-    x = _pixels(images, "images")
-    logits = apply_in_batches(classifier or _default_classifier(), x, batch_size)
-    return logits.argmax(axis=1).astype(np.int32)
-
-
-def class_accuracy(images, labels, classifier: keras.Model | None = None) -> float:
-    """Share of ``images`` the classifier reads as their ``labels``.
-
-    For conditional samples: ``labels[i]`` is the digit image ``i`` was generated for.
-
-    Parameters
-    ----------
-    images
-        ``uint8 [N, 28, 28]`` or ``[N, 28, 28, 1]``.
-    labels
-        int ``[N]``, digits 0–9.
-
-    Returns
-    -------
-    float
-        In ``[0, 1]``.
-    """
-    x = np.asarray(images)
-    labels = check_labels(labels, len(x))
-    return float(np.mean(predict_digits(x, classifier) == labels))
 
 
 def frechet_distance_from_features(features_a: np.ndarray, features_b: np.ndarray) -> float:
@@ -206,96 +82,6 @@ def gaussian_frechet_distance(mu_a: np.ndarray, cov_a: np.ndarray, mu_b: np.ndar
     return max(distance, 0.0)
 
 
-def frechet_distance(images_a, images_b, classifier: keras.Model | None = None) -> float:
-    """Fréchet distance between two image sets, on the classifier's features.
-
-    Parameters
-    ----------
-    images_a, images_b
-        ``uint8 [N, 28, 28]`` or ``[N, 28, 28, 1]``, at least 2 images each. Compare sets
-        of equal size: the estimate is biased upwards for small sets (use 10,000 when you
-        compare with :func:`reference_points`).
-
-    Returns
-    -------
-    float
-        Lower is closer; see :func:`reference_points` for the scale.
-    """
-    return frechet_distance_from_features(
-        classifier_features(_pixels_u8(images_a, "images_a"), classifier),
-        classifier_features(_pixels_u8(images_b, "images_b"), classifier),
-    )
-
-
-def _pixels_u8(images, what: str) -> np.ndarray:
-    _pixels(images, what, minimum=2)  # checks only
-    return np.asarray(images)
-
-
-def evaluation_images(n: int = 10_000) -> tuple[np.ndarray, np.ndarray]:
-    """The ``n`` test images (and labels) that generated samples are compared with.
-
-    A fixed random subset of the 10,000 test images (all of them for ``n = 10,000``), the
-    same on every call. Not the first ``n``: the two halves of MNIST's test set were written
-    by different groups of people, so a prefix is not a fair sample of the test digits.
-
-    Returns
-    -------
-    tuple
-        ``uint8 [n, 28, 28]`` images and int ``[n]`` labels.
-    """
-    check_positive_int(n, "n")
-    images, labels = load_mnist("test")
-    if n > len(images):
-        raise ValueError(f"n must be at most {len(images)} (the test images), got {n}")
-    index = np.random.default_rng(0).permutation(len(images))[:n]
-    return images[index], labels[index]
-
-
-def reference_images(n: int = 10_000, seed: int = 0) -> dict[str, np.ndarray]:
-    """The image sets behind :func:`reference_points`, each ``uint8 [n, 28, 28]``.
-
-    ``test``: :func:`evaluation_images`; ``train``: ``n`` training images drawn at random
-    (seeded); ``noise``: uniform noise, every pixel 0–255 with equal probability.
-    """
-    check_positive_int(n, "n")
-    train, _ = load_mnist("train")
-    if n > min(10_000, len(train)):
-        raise ValueError(f"n must be at most {min(10_000, len(train))} (the images available), got {n}")
-    rng = np.random.default_rng(seed)
-    return {
-        "test": evaluation_images(n)[0],
-        "train": train[rng.permutation(len(train))[:n]],
-        "noise": rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8),
-    }
-
-
-def reference_points(n: int = 10_000, seed: int = 0, classifier: keras.Model | None = None) -> dict[str, float]:
-    """The Fréchet distance's scale on MNIST, measured.
-
-    Parameters
-    ----------
-    n
-        Images per set (at most 10,000).
-    seed
-        Seed of the training subset and of the noise images.
-
-    Returns
-    -------
-    dict
-        ``floor``: FD between ``n`` random training images and :func:`evaluation_images`,
-        what a perfect model of the digits would score (different images of the same
-        distribution); ``ceiling``: FD between ``n`` images of uniform noise and the same
-        test images (see :func:`reference_images`).
-    """
-    images = reference_images(n, seed)
-    test = classifier_features(images["test"], classifier)
-    return {
-        "floor": frechet_distance_from_features(classifier_features(images["train"], classifier), test),
-        "ceiling": frechet_distance_from_features(classifier_features(images["noise"], classifier), test),
-    }
-
-
 class PrecisionRecall(NamedTuple):
     """Improved precision and recall (Kynkäänniemi et al., 2019), each in ``[0, 1]``."""
 
@@ -305,16 +91,34 @@ class PrecisionRecall(NamedTuple):
     """Share of real images inside the generated images' manifold: is all of the data covered?"""
 
 
-def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    d = np.sum(a**2, axis=1)[:, None] + np.sum(b**2, axis=1)[None, :] - 2.0 * a @ b.T
-    return np.maximum(d, 0.0)
+def pairwise_distances(a: np.ndarray, b: np.ndarray, squared: bool = False) -> np.ndarray:
+    """Euclidean distances between every row of ``a`` and every row of ``b``.
+
+    Parameters
+    ----------
+    a, b
+        ``[N, d]`` and ``[M, d]`` (images ``[N, ...]`` are flattened).
+    squared
+        Return squared distances (cheaper; what nearest-neighbour searches compare).
+
+    Returns
+    -------
+    np.ndarray
+        float64 ``[N, M]``, ``>= 0``.
+    """
+    a = np.asarray(a, np.float64).reshape(len(a), -1)
+    b = np.asarray(b, np.float64).reshape(len(b), -1)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"the rows of a and b must have the same size, got {list(a.shape)} and {list(b.shape)}")
+    d = np.maximum(np.sum(a**2, axis=1)[:, None] + np.sum(b**2, axis=1)[None, :] - 2.0 * a @ b.T, 0.0)
+    return d if squared else np.sqrt(d)
 
 
 def _knn_radii(points: np.ndarray, k: int, chunk: int) -> np.ndarray:
     """Squared distance from each point to its k-th nearest other point."""
     radii = np.empty(len(points))
     for i in range(0, len(points), chunk):
-        d = _squared_distances(points[i : i + chunk], points)
+        d = pairwise_distances(points[i : i + chunk], points, squared=True)
         radii[i : i + chunk] = np.partition(d, k, axis=1)[:, k]  # column 0 of the order is the point itself
     return radii
 
@@ -343,7 +147,7 @@ def _inside(queries: np.ndarray, centres: np.ndarray, radii: np.ndarray, chunk: 
     """For each query, whether it lies within some centre's radius."""
     hits = np.empty(len(queries), bool)
     for i in range(0, len(queries), chunk):
-        hits[i : i + chunk] = np.any(_squared_distances(queries[i : i + chunk], centres) <= radii[None, :], axis=1)
+        hits[i : i + chunk] = np.any(pairwise_distances(queries[i : i + chunk], centres, squared=True) <= radii[None, :], axis=1)
     return hits
 
 
@@ -362,52 +166,81 @@ def precision_recall_from_features(
     return PrecisionRecall(float(precision), float(recall))
 
 
-def precision_recall(real, fake, k: int = 3, classifier: keras.Model | None = None) -> PrecisionRecall:
-    """Improved precision and recall of generated images (Kynkäänniemi et al., 2019).
-
-    Around every real image's features draw a ball reaching its ``k``-th nearest real
-    neighbour; the union of the balls estimates the manifold of real digits. Precision is
-    the share of generated images inside it; recall swaps the roles (balls around the
-    generated images, real images counted). Samples that are not digits cost precision;
-    samples that cover too few kinds of digit (a collapsed model) cost recall. Read the two together: a collapsed set can even score a high precision,
-    when its few distinct points happen to fall inside the large balls of some outlying
-    real images (uniform noise does so in the classifier's feature space), but never a high
-    recall.
+def reconstruct(model: Callable, images: np.ndarray, batch_size: int = 500) -> np.ndarray:
+    """Run ``model`` over ``images`` in batches.
 
     Parameters
     ----------
-    real, fake
-        ``uint8 [N, 28, 28]`` or ``[N, 28, 28, 1]``, more than ``k`` images each (use equal
-        sizes: the radii shrink as a set grows).
-    k
-        Neighbour that sets each ball's radius.
-
-    Returns
-    -------
-    PrecisionRecall
-        ``(precision, recall)``, each in ``[0, 1]``.
-    """
-    return precision_recall_from_features(
-        classifier_features(_pixels_u8(real, "real"), classifier),
-        classifier_features(_pixels_u8(fake, "fake"), classifier),
-        k,
-    )
-
-
-def reconstruction_scores(autoencoder: Callable, images) -> dict[str, float]:
-    """Reconstruction error of an autoencoder with a sigmoid output, on pixels in ``[0, 1]``.
-
-    Parameters
-    ----------
-    autoencoder
-        ``[B, 28, 28, 1] -> [B, 28, 28, 1]``, both in ``[0, 1]``.
+    model
+        A Keras model or any function ``[B, 28, 28, 1] -> [B, 28, 28, 1]``.
     images
-        ``uint8 [N, 28, 28]`` or ``[N, 28, 28, 1]``.
+        Float ``[N, 28, 28, 1]`` in ``[0, 1]``.
+    batch_size
+        Images per call (bounds the memory).
 
     Returns
     -------
-    dict
-        ``mse``: mean squared error per pixel; ``psnr``: the same in decibels (peak 1).
+    np.ndarray
+        float32 ``[N, 28, 28, 1]`` outputs.
     """
-    mse = reconstruction_mse(autoencoder, _pixels(images, "images"))
-    return {"mse": mse, "psnr": psnr(mse)}
+    x = check_unit_images(images, "images").astype(np.float32, copy=False)
+    out = apply_in_batches(model, x, batch_size)
+    if out.shape != x.shape:
+        raise ValueError(
+            f"the model must return one image per input, [B, 28, 28, 1]; for images of "
+            f"shape {list(x.shape)} it returned {list(out.shape)}"
+        )
+    return out
+
+
+def reconstruction_mse(
+    model: Callable, images: np.ndarray, targets: np.ndarray | None = None, batch_size: int = 500
+) -> float:
+    """Mean squared error per pixel between ``model(images)`` and ``targets``.
+
+    Parameters
+    ----------
+    model
+        A Keras model or any function ``[B, 28, 28, 1] -> [B, 28, 28, 1]``.
+    images
+        Inputs, float ``[N, 28, 28, 1]`` in ``[0, 1]``.
+    targets
+        Float ``[N, 28, 28, 1]`` in ``[0, 1]``; defaults to ``images`` (reconstruction).
+        For a denoising autoencoder pass noisy ``images`` and clean ``targets``.
+    batch_size
+        Images per call of ``model``.
+
+    Returns
+    -------
+    float
+        ``mean((model(images) - targets) ** 2)`` over all ``N·28·28`` pixels.
+    """
+    y = check_unit_images(images if targets is None else targets, "targets")
+    outputs = reconstruct(model, images, batch_size)
+    if y.shape != outputs.shape:
+        raise ValueError(f"targets must match images: got images {list(outputs.shape)}, targets {list(y.shape)}")
+    return float(np.mean((outputs.astype(np.float64) - y) ** 2))
+
+
+def psnr(mse: float, peak: float = 1.0) -> float:
+    """Peak signal-to-noise ratio in decibels, ``10·log10(peak² / mse)``.
+
+    Parameters
+    ----------
+    mse
+        Mean squared error per pixel, ``>= 0``; 0 gives ``inf``.
+    peak
+        Largest possible pixel value: 1 for images in ``[0, 1]``, 255 for uint8.
+
+    Returns
+    -------
+    float
+        Higher is better; every halving of the MSE adds about 3 dB.
+    """
+    if not isinstance(mse, (int, float, np.floating, np.integer)) or not math.isfinite(mse) or mse < 0:
+        raise ValueError(f"mse must be a finite number >= 0, got {mse!r}")
+    if not isinstance(peak, (int, float, np.floating, np.integer)) or not math.isfinite(peak) or peak <= 0:
+        raise ValueError(f"peak must be a positive number, got {peak!r}")
+    if mse == 0:
+        return math.inf
+    return 10.0 * math.log10(float(peak) ** 2 / float(mse))

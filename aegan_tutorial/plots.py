@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_positive_int
+from .data import to_uint8
+
 
 def image_grid(images, ncols: int = 8, title: str | None = None, scale: float = 0.9):
     """Draw images in a grid.
@@ -31,16 +34,15 @@ def image_grid(images, ncols: int = 8, title: str | None = None, scale: float = 
         images = images[..., 0]
     if images.ndim != 3:
         raise ValueError(f"images must have shape [N, 28, 28] or [N, 28, 28, 1], got {list(np.shape(images))}")
-    if images.dtype != np.uint8:
-        low = -1.0 if images.min() < 0 else 0.0
-        images = np.clip((images - low) / (1.0 - low), 0.0, 1.0)
+    if images.dtype != np.uint8:  # model outputs: negative values mean the tanh range
+        images = to_uint8(images, "tanh" if images.min() < 0 else "sigmoid")
     n = len(images)
     nrows = max(1, -(-n // ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale), squeeze=False)
     for ax, i in zip(axes.flat, range(nrows * ncols)):
         ax.axis("off")
         if i < n:
-            ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=255 if images.dtype == np.uint8 else 1)
+            ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=255)
     fig.tight_layout(pad=0.1)
     if title:
         # reserve a band above the first row so the title never covers an image
@@ -77,8 +79,7 @@ def loss_curves(history, ax=None, smooth: int = 10, title: str | None = None, eq
     curves = getattr(history, "history", history)
     if not isinstance(curves, dict) or not curves:
         raise ValueError("history must be a LossHistory or a non-empty dict {name: [values]}")
-    if isinstance(smooth, bool) or not isinstance(smooth, int) or smooth < 1:
-        raise ValueError(f"smooth must be a positive integer, got {smooth!r}")
+    check_positive_int(smooth, "smooth")
     steps = getattr(history, "steps", None)
     if ax is None:
         _, ax = plt.subplots()

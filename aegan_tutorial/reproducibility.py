@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._checks import check_positive_int
+
 
 def set_seed(seed: int, deterministic: bool = True) -> None:
     """Seed Python, NumPy, TensorFlow and Keras, and ask TensorFlow for deterministic ops.
@@ -24,8 +26,7 @@ def set_seed(seed: int, deterministic: bool = True) -> None:
     import keras
     import tensorflow as tf
 
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_positive_int(seed, "seed", minimum=0)
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()

@@ -24,21 +24,24 @@ import datetime
 import json
 import os
 import platform
-import signal
 import time
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from . import budget, recipes
-from .data import load_mnist, make_epoch_dataset
+from . import budget
+from ._checks import check_positive_int
+from .callbacks import with_nonfinite_guard
+from .data import load_mnist, make_epoch_dataset, to_uint8
+from .evaluation import EVALUATED_ON, evaluate_model, predict_digits
+from .models import registry
+from .models.registry import ModelSpec
 from .plots import image_grid
 from .reproducibility import set_seed
-from .training import with_nonfinite_guard
 
-KILL_ENV = "AEGAN_TEST_KILL_AT_STEP"
-"""Fault injection for the resume test: SIGKILL the training process after this many steps."""
+SAMPLE_SEED = 1234
+"""Seed of the fixed noise behind every sample grid (the same images improve epoch by epoch)."""
 FULL_TRAIN_SIZE = 60_000
 KEEP_CHECKPOINTS = 2
 UNLIMITED_EPOCHS = 100_000
@@ -110,6 +113,26 @@ def describe_data(n_train: int) -> str:
     return f"MNIST training set, the first {n_train:,} of 60,000 images (a subset)"
 
 
+def epoch_picture(model: keras.Model, spec: ModelSpec) -> np.ndarray:
+    """What a run shows after each epoch, ``uint8 [N, 28, 28]``.
+
+    Generators: 64 samples of fixed noise (:data:`SAMPLE_SEED`), ten of each digit for a
+    conditional one (a digit per row); the autoencoder: 32 test digits, each followed by its
+    reconstruction; the classifier: the first 64 test digits it reads wrong.
+    """
+    if spec.kind == "generator":
+        return to_uint8(model.generate(64, seed=SAMPLE_SEED), "tanh")
+    if spec.kind == "conditional_generator":
+        return to_uint8(model.generate(100, labels=np.repeat(np.arange(10), 10), seed=SAMPLE_SEED), "tanh")
+    images, labels = load_mnist("test")
+    if spec.kind == "autoencoder":
+        originals = images[:32]
+        rebuilt = to_uint8(model.predict(originals[..., None].astype(np.float32) / 255.0, verbose=0), "sigmoid")
+        return np.stack([originals, rebuilt], axis=1).reshape(-1, 28, 28)
+    wrong = predict_digits(images, model) != labels
+    return images[wrong][:64] if wrong.any() else images[:1]
+
+
 class _EpochEnd(keras.callbacks.Callback):
     """After each epoch: score, picture, CSV row, checkpoint; stop when the time budget is spent."""
 
@@ -122,26 +145,23 @@ class _EpochEnd(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.run.steps += 1
-        if self.run.kill_at_step and self.run.steps >= self.run.kill_at_step:
-            os.kill(os.getpid(), signal.SIGKILL)
 
     def on_epoch_end(self, epoch, logs=None):
         self.run.epoch_end(self.model, epoch + 1, time.perf_counter() - self._start, logs or {})
 
 
 class _Run:
-    def __init__(self, out: Path, options: dict, progress: bool):
+    """A run folder: its record, its CSV, its pictures and checkpoints."""
+
+    def __init__(self, out: Path, options: dict):
         self.out = out
         self.options = options
-        self.progress = progress
-        self.recipe = recipes.get(options["model"])
+        self.spec = registry.get(options["model"])
         self.ckpt_dir = out / "checkpoints"
         self.samples_dir = out / "samples"
         self.csv = out / "metrics.csv"
         self.steps = 0
         self.train_seconds = 0.0
-        kill = os.environ.get(KILL_ENV, "")
-        self.kill_at_step = int(kill) if kill.isdigit() else 0
 
     # --- bookkeeping -------------------------------------------------------------------------
 
@@ -159,13 +179,12 @@ class _Run:
         _write_atomic(file, json.dumps(record, indent=2) + "\n")
         return record
 
-    def truncate_csv(self, epochs: int) -> None:
+    def rows(self, before_epoch: int) -> list[dict]:
+        """The CSV's rows of the epochs before ``before_epoch``."""
         if not self.csv.exists():
-            return
+            return []
         with open(self.csv, newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        keep = [r for r in rows if int(r["epoch"]) <= epochs]
-        self.write_csv(keep)
+            return [r for r in csv.DictReader(handle) if int(r["epoch"]) < before_epoch]
 
     def write_csv(self, rows: list[dict]) -> None:
         fields: list[str] = []
@@ -182,31 +201,27 @@ class _Run:
 
     def epoch_end(self, model: keras.Model, epoch: int, seconds: float, logs: dict) -> None:
         self.train_seconds += seconds
-        scores = self.recipe.evaluate(model, self.options["eval_samples"])
-        figure = image_grid(self.recipe.samples(model), ncols=self.recipe.columns, title=f"{self.recipe.name}, epoch {epoch}")
-        self.samples_dir.mkdir(exist_ok=True)
-        png = self.samples_dir / f"epoch_{epoch:03d}.png"
-        figure.savefig(png.with_name(png.name + ".tmp"), format="png", dpi=100)
-        os.replace(png.with_name(png.name + ".tmp"), png)
-        import matplotlib.pyplot as plt
-
-        plt.close(figure)
-
-        rows = []
-        if self.csv.exists():
-            with open(self.csv, newline="") as handle:
-                rows = [r for r in csv.DictReader(handle) if int(r["epoch"]) < epoch]
+        scores = evaluate_model(model, self.spec.kind, self.options["eval_samples"])
+        self.save_picture(model, epoch)
         row = {"epoch": epoch, "train_seconds": round(self.train_seconds, 2)}
-        row.update({k: float(v) for k, v in logs.items()})
-        row.update({k: float(v) for k, v in scores.items()})
-        rows.append(row)
-        self.write_csv(rows)
+        row.update({k: float(v) for k, v in {**logs, **scores}.items()})
+        self.write_csv([*self.rows(epoch), row])
         self.checkpoint(model, epoch)
 
         summary = "  ".join(f"{k} {v:.4g}" for k, v in {**logs, **scores}.items())
         print(f"epoch {epoch}: {summary}  ({seconds:.0f} s)", flush=True)
         if self.options["seconds"] and self.train_seconds >= self.options["seconds"]:
             model.stop_training = True
+
+    def save_picture(self, model: keras.Model, epoch: int) -> None:
+        import matplotlib.pyplot as plt
+
+        figure = image_grid(epoch_picture(model, self.spec), ncols=self.spec.columns, title=f"{self.spec.name}, epoch {epoch}")
+        self.samples_dir.mkdir(exist_ok=True)
+        png = self.samples_dir / f"epoch_{epoch:03d}.png"
+        figure.savefig(png.with_name(png.name + ".tmp"), format="png", dpi=100)
+        os.replace(png.with_name(png.name + ".tmp"), png)
+        plt.close(figure)
 
     def checkpoint(self, model: keras.Model, epoch: int) -> None:
         self.ckpt_dir.mkdir(exist_ok=True)
@@ -230,20 +245,119 @@ class _Run:
 
 def _equivalent_command(options: dict, out: Path) -> str:
     """The command line that trains what ``options`` describe (for runs started from Python)."""
-    recipe = recipes.get(options["model"])
+    spec = registry.get(options["model"])
     words = ["python -m aegan_tutorial train", options["model"]]
     words += ["--seconds", f"{options['seconds']:g}"] if options["seconds"] else ["--epochs", str(options["epochs"])]
     words += ["--seed", str(options["seed"])]
-    if options["batch_size"] != recipe.batch_size:
+    if options["batch_size"] != spec.batch_size:
         words += ["--batch-size", str(options["batch_size"])]
     if options["train_images"]:
         words += ["--train-images", str(options["train_images"])]
-    words += [f"--set {k}={json.dumps(v)}" for k, v in options["config"].items() if recipe.config.get(k) != v]
+    words += [f"--set {k}={json.dumps(v)}" for k, v in options["config"].items() if spec.config.get(k) != v]
     return " ".join([*words, "--out", str(out)])
 
 
 def _options_key(options: dict) -> dict:
     return {k: options[k] for k in ("model", "epochs", "seconds", "seed", "batch_size", "train_images", "config")}
+
+
+def _check_options(model: str, epochs, seconds, budget_name, seed, eval_samples, final_samples, batch_size,
+                   train_images, config) -> dict:
+    """The run's options, checked, with the defaults filled in."""
+    spec = registry.get(model)
+    if epochs is not None and seconds is not None:
+        raise RunError("give --epochs or --seconds, not both")
+    if epochs is not None:
+        check_positive_int(epochs, "epochs")
+    if seconds is not None and not seconds > 0:
+        raise RunError(f"seconds must be positive, got {seconds!r}")
+    if budget_name is not None and budget_name not in budget.BUDGETS:
+        raise RunError(f"budget must be 'quick' or 'full', got {budget_name!r}")
+    if epochs is None and seconds is None:
+        epochs = spec.epochs[budget_name or budget.current()]
+    check_positive_int(seed, "seed", minimum=0)
+    for name, value in (("eval_samples", eval_samples), ("final_samples", final_samples)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 4 <= value <= 10_000:
+            raise RunError(f"{name} must be an integer from 4 to 10000, got {value!r}")
+    return {
+        "model": model,
+        "epochs": epochs,
+        "seconds": seconds,
+        "seed": seed,
+        "batch_size": batch_size or spec.batch_size,
+        "train_images": train_images,
+        "config": {**spec.config, **(config or {})},
+        "eval_samples": eval_samples,
+    }
+
+
+def _training_images(options: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The training images and labels the run trains on (the first ``train_images`` when given)."""
+    images, labels = load_mnist("train")
+    n = options["train_images"]
+    if n is not None:
+        if not 1 <= n <= len(images):
+            raise RunError(f"train_images must lie in 1..{len(images)}, got {n}")
+        images, labels = images[:n], labels[:n]
+    if options["batch_size"] > len(images):
+        raise RunError(f"batch size {options['batch_size']} is larger than the {len(images)} training images")
+    return images, labels
+
+
+def _start_or_resume(run: _Run, options: dict, n_images: int, command: str | None) -> tuple[keras.Model, int]:
+    """The model to train and the epochs already done: from the latest checkpoint, or new."""
+    latest = run.latest()
+    if latest is not None:
+        model = keras.saving.load_model(run.ckpt_dir / latest["file"])
+        _restore_seed_states(model, latest["seed_states"])
+        run.train_seconds, run.steps = latest["train_seconds"], latest["steps"]
+        run.write_csv(run.rows(latest["epoch"] + 1))
+        print(f"{run.out}: resuming after epoch {latest['epoch']} from {latest['file']}", flush=True)
+        return model, latest["epoch"]
+    model = registry.build(options["model"], options["config"], options["seed"])
+    run.write_record(
+        model=options["model"], options=options, config=options["config"], seed=options["seed"],
+        batch_size=options["batch_size"], command=command or _equivalent_command(options, run.out),
+        data=describe_data(n_images), hardware=hardware(), software=software(),
+        started=datetime.datetime.now().isoformat(timespec="seconds"),
+        status="running", epochs_done=0, train_seconds=0.0,
+    )
+    return model, 0
+
+
+def _fit(run: _Run, model: keras.Model, images, labels, first_epoch: int, progress: bool, callbacks) -> None:
+    """Train the epochs still to do, with the per-epoch bookkeeping of :class:`_EpochEnd`."""
+    options, spec = run.options, run.spec
+    total = options["epochs"] if options["epochs"] is not None else UNLIMITED_EPOCHS
+    if first_epoch >= total or (options["seconds"] and run.train_seconds >= options["seconds"]):
+        return
+    dataset = make_epoch_dataset(
+        images, labels if spec.labels else None, batch_size=options["batch_size"], scale=spec.scale,
+        seed=options["seed"], first_epoch=first_epoch, epochs=total, augment=spec.augment,
+    )
+    # the progress bar before _EpochEnd, so the epoch's summary line follows the finished bar
+    watchers = [keras.callbacks.ProgbarLogger()] if progress else []
+    model.fit(
+        dataset, epochs=total, initial_epoch=first_epoch, steps_per_epoch=len(images) // options["batch_size"],
+        callbacks=with_nonfinite_guard([*watchers, _EpochEnd(run), *(callbacks or [])]),
+        verbose=1 if progress else 0,
+        shuffle=False,  # make_epoch_dataset orders every epoch itself
+    )
+
+
+def _finish(run: _Run, model: keras.Model, final_samples: int) -> dict:
+    """Write the bare final weights and the final scores; mark the run complete."""
+    options, spec = run.options, run.spec
+    weights, tmp = run.out / "model.weights.h5", run.out / "model.tmp.weights.h5"
+    registry.inference_copy(model, spec.name, options["config"]).save_weights(tmp)  # no optimizer state
+    os.replace(tmp, weights)
+    return run.write_record(
+        status="complete",
+        metrics=evaluate_model(model, spec.kind, final_samples),
+        evaluated_on=EVALUATED_ON[spec.kind].format(n=final_samples),
+        evaluated_samples=final_samples,
+        finished=datetime.datetime.now().isoformat(timespec="seconds"),
+    )
 
 
 def train(
@@ -260,13 +374,15 @@ def train(
     config: dict | None = None,
     progress: bool = True,
     command: str | None = None,
+    callbacks: list | None = None,
 ) -> dict:
     """Train one of the book's models into the run folder ``out``, or resume it there.
 
     Parameters
     ----------
     model
-        A name from :data:`aegan_tutorial.recipes.RECIPES` (``classifier``, ``autoencoder``, ``dcgan``).
+        A name from :data:`aegan_tutorial.models.registry.MODELS` (``classifier``,
+        ``autoencoder``, ``dcgan``, ``cgan``).
     out
         The run folder; created if needed. If it holds an unfinished run with the same options
         the run resumes from its latest checkpoint; a finished one is returned as it is.
@@ -278,7 +394,7 @@ def train(
     seed
         Seeds weights, data order, augmentation and noise.
     batch_size
-        Default: the recipe's.
+        Default: the model's.
     train_images
         Train on the first ``N`` training images only (default: all there are).
     eval_samples
@@ -291,40 +407,19 @@ def train(
         Show Keras's progress bar.
     command
         The command line to record (default: the equivalent ``python -m aegan_tutorial train`` line).
+    callbacks
+        More Keras callbacks for ``fit`` (after the run's own bookkeeping).
 
     Returns
     -------
     dict
         The contents of ``run.json`` at the end.
     """
-    recipe = recipes.get(model)
-    if epochs is not None and seconds is not None:
-        raise RunError("give --epochs or --seconds, not both")
-    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
-        raise RunError(f"epochs must be a positive integer, got {epochs!r}")
-    if seconds is not None and not seconds > 0:
-        raise RunError(f"seconds must be positive, got {seconds!r}")
-    if budget_name is not None and budget_name not in budget.BUDGETS:
-        raise RunError(f"budget must be 'quick' or 'full', got {budget_name!r}")
-    if epochs is None and seconds is None:
-        epochs = recipe.epochs[budget_name or budget.current()]
-    for name, value in (("eval_samples", eval_samples), ("final_samples", final_samples)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 4 <= value <= 10_000:
-            raise RunError(f"{name} must be an integer from 4 to 10000, got {value!r}")
-    options = {
-        "model": model,
-        "epochs": epochs,
-        "seconds": seconds,
-        "seed": seed,
-        "batch_size": batch_size or recipe.batch_size,
-        "train_images": train_images,
-        "config": {**recipe.config, **(config or {})},
-        "eval_samples": eval_samples,
-    }
+    options = _check_options(model, epochs, seconds, budget_name, seed, eval_samples, final_samples,
+                             batch_size, train_images, config)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    run = _Run(out, options, progress)
-
+    run = _Run(out, options)
     if (out / "run.json").exists():
         previous = run.record()
         if "options" not in previous or _options_key(previous["options"]) != _options_key(options):
@@ -337,72 +432,7 @@ def train(
             return previous
 
     set_seed(seed)
-    images, labels = load_mnist("train")
-    if train_images is not None:
-        if not 1 <= train_images <= len(images):
-            raise RunError(f"train_images must lie in 1..{len(images)}, got {train_images}")
-        images, labels = images[:train_images], labels[:train_images]
-    if options["batch_size"] > len(images):
-        raise RunError(f"batch size {options['batch_size']} is larger than the {len(images)} training images")
-
-    latest = run.latest()
-    if latest is not None:
-        trained = keras.saving.load_model(run.ckpt_dir / latest["file"])
-        _restore_seed_states(trained, latest["seed_states"])
-        first_epoch, run.train_seconds, run.steps = latest["epoch"], latest["train_seconds"], latest["steps"]
-        run.truncate_csv(first_epoch)
-        print(f"{out}: resuming after epoch {first_epoch} from {latest['file']}", flush=True)
-    else:
-        trained = recipes.build(model, options["config"], seed)
-        first_epoch = 0
-        run.write_record(
-            model=model,
-            options=options,
-            config=options["config"],
-            seed=seed,
-            batch_size=options["batch_size"],
-            command=command or _equivalent_command(options, out),
-            data=describe_data(len(images)),
-            hardware=hardware(),
-            software=software(),
-            started=datetime.datetime.now().isoformat(timespec="seconds"),
-            status="running",
-            epochs_done=0,
-            train_seconds=0.0,
-        )
-
-    total = epochs if epochs is not None else UNLIMITED_EPOCHS
-    if first_epoch < total and not (seconds and run.train_seconds >= seconds):
-        dataset = make_epoch_dataset(
-            images,
-            labels if recipe.labels else None,
-            batch_size=options["batch_size"],
-            scale=recipe.scale,
-            seed=seed,
-            first_epoch=first_epoch,
-            epochs=total,
-            augment=recipe.augment,
-        )
-        trained.fit(
-            dataset,
-            epochs=total,
-            initial_epoch=first_epoch,
-            steps_per_epoch=len(images) // options["batch_size"],
-            # the progress bar before _EpochEnd, so the epoch's summary line follows the finished bar
-            callbacks=with_nonfinite_guard([keras.callbacks.ProgbarLogger(), _EpochEnd(run)] if progress else [_EpochEnd(run)]),
-            verbose=1 if progress else 0,
-            shuffle=False,  # make_epoch_dataset orders every epoch itself
-        )
-
-    weights = out / "model.weights.h5"
-    tmp = out / "model.tmp.weights.h5"
-    recipes.inference_copy(trained, model, options["config"]).save_weights(tmp)  # no optimizer state
-    os.replace(tmp, weights)
-    metrics = recipe.evaluate(trained, final_samples)
-    return run.write_record(
-        status="complete",
-        metrics=metrics,
-        evaluated_on=recipe.evaluated_on.format(n=final_samples),
-        evaluated_samples=final_samples,
-        finished=datetime.datetime.now().isoformat(timespec="seconds"),
-    )
+    images, labels = _training_images(options)
+    trained, first_epoch = _start_or_resume(run, options, len(images), command)
+    _fit(run, trained, images, labels, first_epoch, progress, callbacks)
+    return _finish(run, trained, final_samples)

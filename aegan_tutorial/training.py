@@ -1,110 +1,19 @@
-"""What every trainer shares: a guarded gradient step and a stop on non-finite losses.
+"""What every trainer shares: a guarded gradient step, and the checks of what ``fit`` is given.
 
-A diverging run must not silently leave NaN weights behind. Two pieces make sure of it:
-
-* :func:`guard_optimizer` wraps an optimizer in ``keras.optimizers.LossScaleOptimizer``.
-  Under ``mixed_float16`` that is the loss scaling float16 gradients need; under any
-  policy it skips an update whose gradients are not finite, so the weights stay the last
-  finite ones.
-* :class:`StopOnNonFiniteLoss` (added by every ``fit`` in this package) stops the run at
-  the first batch whose logged loss is not finite and raises :class:`NonFiniteLossError`,
-  naming the step and the loss.
+A diverging run must not silently leave NaN weights behind. :func:`guard_optimizer` wraps an
+optimizer in ``keras.optimizers.LossScaleOptimizer``: under ``mixed_float16`` that is the loss
+scaling float16 gradients need; under any policy it skips an update whose gradients are not
+finite, so the weights stay the last finite ones. (The other half, the callback that stops a
+run at its first non-finite loss, is :class:`~aegan_tutorial.callbacks.StopOnNonFiniteLoss`.)
 """
 
 from __future__ import annotations
-
-import math
-import time
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from .data import Scale, check_images
-
-
-class NonFiniteLossError(FloatingPointError):
-    """A loss became NaN or infinite; training stopped with the last finite weights.
-
-    Attributes
-    ----------
-    name : str
-        The loss that went non-finite, e.g. ``"d_loss"``.
-    value : float
-        Its value (``nan`` or ``±inf``).
-    step : int
-        The 1-based training step (batch count since ``fit`` began).
-    epoch : int
-        The 1-based epoch.
-    """
-
-    def __init__(self, name: str, value: float, step: int, epoch: int):
-        self.name, self.value, self.step, self.epoch = name, value, step, epoch
-        super().__init__(
-            f"{name} became {value} at step {step} (epoch {epoch}); training stopped. "
-            "The update of that step was skipped, so the model keeps its last finite "
-            "weights. Check the inputs for NaN or infinite pixels, or lower the learning rate."
-        )
-
-
-class StopOnNonFiniteLoss(keras.callbacks.Callback):
-    """Raise :class:`NonFiniteLossError` at the first batch whose logs hold a non-finite loss."""
-
-    def on_train_begin(self, logs=None):
-        self._steps_before_epoch = 0
-        self._steps_in_epoch = 0
-        self._epoch = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-        self._steps_before_epoch += self._steps_in_epoch
-        self._steps_in_epoch = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._steps_in_epoch = batch + 1
-        for name, value in (logs or {}).items():
-            if "loss" in name and not math.isfinite(float(value)):
-                self.model.stop_training = True
-                raise NonFiniteLossError(
-                    name, float(value), self._steps_before_epoch + batch + 1, self._epoch + 1
-                )
-
-
-class StopAfter(keras.callbacks.Callback):
-    """Stop training once ``seconds`` of wall time have passed (checked after every batch).
-
-    The batch running when time is up finishes, so the model always ends on a whole step.
-    ``elapsed`` and ``steps`` say how long it trained and for how many steps.
-    """
-
-    def __init__(self, seconds: float):
-        super().__init__()
-        if not seconds > 0:
-            raise ValueError(f"seconds must be positive, got {seconds!r}")
-        self.seconds = float(seconds)
-
-    def on_train_begin(self, logs=None):
-        self._start = time.perf_counter()
-        self.elapsed = 0.0
-        self.steps = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.steps += 1
-        self.elapsed = time.perf_counter() - self._start
-        if self.elapsed >= self.seconds:
-            self.model.stop_training = True
-
-
-def with_nonfinite_guard(callbacks) -> list:
-    """``callbacks`` with a :class:`StopOnNonFiniteLoss` first, unless one is already there.
-
-    First, so that no later callback (a checkpoint, a sample grid) acts on a step whose
-    loss was not finite.
-    """
-    callbacks = list(callbacks or [])
-    if not any(isinstance(c, StopOnNonFiniteLoss) for c in callbacks):
-        callbacks.insert(0, StopOnNonFiniteLoss())
-    return callbacks
 
 
 def guard_optimizer(optimizer, dtype_policy) -> keras.optimizers.LossScaleOptimizer:

@@ -26,9 +26,9 @@ from pathlib import Path
 import aegan_tutorial  # first: it quiets TensorFlow's start-up log
 import keras
 from keras import layers
-from aegan_tutorial import data, metrics, models, pretrained, recipes, runs
+from aegan_tutorial import data, evaluation, models, pretrained, runs
 from aegan_tutorial.plots import image_grid
-from aegan_tutorial.training import StopAfter
+from aegan_tutorial.callbacks import StopAfter
 
 
 def tf_tutorial_generator(noise_dim: int = 100) -> keras.Model:
@@ -64,8 +64,8 @@ def race(name: str, gan: models.GAN, batch_size: int, seconds: float, seed: int,
     clock = StopAfter(seconds)
     dataset = data.make_dataset(images, batch_size=batch_size, seed=seed, drop_remainder=True)
     gan.fit(dataset, epochs=100_000, callbacks=[clock], verbose=0)
-    scores = recipes.evaluate_generator(lambda n, s: metrics.to_uint8(gan.generate(n, seed=s), "tanh"), 10_000)
-    samples = metrics.to_uint8(gan.generate(64, seed=recipes.SAMPLE_SEED), "tanh")
+    scores = evaluation.score_samples(data.to_uint8(gan.generate(10_000, seed=evaluation.EVAL_SEED), "tanh"))
+    samples = data.to_uint8(gan.generate(64, seed=runs.SAMPLE_SEED), "tanh")
     image_grid(samples, ncols=8, title=f"{name}, {clock.elapsed:.0f} s").savefig(out / f"{name}.png", dpi=80)
     return {"steps": clock.steps, "seconds": clock.elapsed, "images_per_s": clock.steps * batch_size / clock.elapsed,
             "params": gan.generator.count_params() + gan.discriminator.count_params(), **scores}
@@ -82,7 +82,7 @@ def main() -> None:
     print(f"machine: {runs.hardware()}; {runs.software()}")
 
     start = time.perf_counter()
-    reference = metrics.reference_points(10_000)
+    reference = evaluation.reference_points(10_000)
     print(f"FD reference points (10,000 images each): floor {reference['floor']:.4f} (train vs test), "
           f"ceiling {reference['ceiling']:.2f} (uniform noise vs test)  [{time.perf_counter() - start:.0f} s]")
     if args.only != "race":
@@ -93,7 +93,7 @@ def main() -> None:
 
 def pretrained_target(reference: dict) -> None:
     dcgan = pretrained.load("dcgan")
-    ours = recipes.get("dcgan").evaluate(dcgan, 10_000)
+    ours = evaluation.evaluate_model(dcgan, "generator", 10_000)
     info = pretrained.entry("dcgan")
     print(f"pretrained dcgan ({info['epochs']} epochs, {info['wall_seconds']:.0f} s on {info['hardware']}): "
           f"FD {ours['fd']:.4f} = {ours['fd'] / reference['floor']:.2f}x the floor (target <= 8x); "

@@ -1,8 +1,10 @@
-"""Shared fixtures: the real MNIST files, a clean Keras state per test."""
+"""Shared fixtures and helpers: the real MNIST files, a clean Keras state per test, small models, the CLI."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -44,5 +46,61 @@ def _float32_policy():
     keras.mixed_precision.set_global_policy("float32")
 
 
+# --- helpers ------------------------------------------------------------------------------------
+
+
 def weights_of(model: keras.Model) -> list[np.ndarray]:
     return [keras.ops.convert_to_numpy(v) for v in model.weights]
+
+
+def changed(before: list[np.ndarray], after: list[np.ndarray]) -> bool:
+    """Whether any of two lists of weights (from :func:`weights_of`) differ."""
+    assert len(before) == len(after) > 0
+    return any(not np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """``python -m aegan_tutorial ARGS`` in a fresh process, output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "aegan_tutorial", *args],
+        capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})}, timeout=600,
+    )
+
+
+def make_gan(noise_dim: int = 100, filters: int = 32, seed: int = 0, compile: bool = True, **compile_kwargs):
+    """A DCGAN (``set_seed(seed)`` first, so its weights are fixed by ``seed``), compiled unless ``compile=False``."""
+    from aegan_tutorial import models, set_seed
+
+    set_seed(seed)
+    gan = models.GAN(models.build_generator(noise_dim, filters), models.build_discriminator(filters),
+                     noise_dim=noise_dim, seed=seed)
+    if compile:
+        gan.compile(**compile_kwargs)
+    return gan
+
+
+def make_cgan(noise_dim: int = 16, filters: int = 8, seed: int = 0, compile: bool = True, **compile_kwargs):
+    """A small ConditionalGAN (``set_seed(seed)`` first), compiled unless ``compile=False``."""
+    from aegan_tutorial import models, set_seed
+
+    set_seed(seed)
+    gan = models.ConditionalGAN(
+        models.build_conditional_generator(noise_dim=noise_dim, filters=filters),
+        models.build_conditional_discriminator(filters=filters),
+        noise_dim=noise_dim,
+        seed=seed,
+    )
+    if compile:
+        gan.compile(**compile_kwargs)
+    return gan
+
+
+def make_autoencoder(latent_dim: int = 8, seed: int = 0, compile: bool = True, **compile_kwargs):
+    """An Autoencoder with a sigmoid decoder (``set_seed(seed)`` first), compiled unless ``compile=False``."""
+    from aegan_tutorial import models, set_seed
+
+    set_seed(seed)
+    autoencoder = models.Autoencoder(models.build_encoder(latent_dim), models.build_decoder(latent_dim))
+    if compile:
+        autoencoder.compile(**compile_kwargs)
+    return autoencoder

@@ -6,18 +6,15 @@ import keras
 import numpy as np
 import pytest
 
-from aegan_tutorial import set_seed
 from aegan_tutorial.callbacks import FixedNoiseSamples, LossHistory, tile
-from aegan_tutorial.models import GAN, build_discriminator, build_generator
+from aegan_tutorial.models import GAN
+from conftest import make_gan
 
 NOISE_DIM = 8
 
 
 def small_gan(seed: int = 0) -> GAN:
-    set_seed(seed)
-    gan = GAN(build_generator(NOISE_DIM, filters=4), build_discriminator(filters=4), noise_dim=NOISE_DIM, seed=seed)
-    gan.compile()
-    return gan
+    return make_gan(NOISE_DIM, filters=4, seed=seed)
 
 
 def real_images(n: int = 48) -> np.ndarray:

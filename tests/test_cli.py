@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from aegan_tutorial import cli
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "aegan_tutorial", *args],
-        capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})}, timeout=600,
-    )
+from conftest import run_cli
 
 
-def test_help_documents_every_option():
+def test_help_documents_every_option(capsys):
+    assert cli.main(["--help"]) == 0 and "train" in capsys.readouterr().out
     parser = cli.build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command").choices
     for name, sub in subparsers.items():
@@ -51,12 +40,12 @@ def test_help_documents_every_option():
         ([], "required"),
     ],
 )
-def test_bad_arguments_get_one_line_and_no_traceback(args, message):
-    result = run_cli(*args)
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert message in lines[0] and "Traceback" not in result.stderr
+def test_bad_arguments_get_one_line_and_no_traceback(args, message, capsys):
+    assert cli.main(args) == 2
+    stderr = capsys.readouterr().err
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert message in lines[0] and "Traceback" not in stderr
 
 
 def test_train_writes_samples_metrics_and_checkpoints_per_epoch(tmp_path, mnist_dir):

@@ -1,4 +1,4 @@
-"""load_mnist reads and checks the IDX files; make_dataset builds the pipelines models train on."""
+"""load_mnist reads and checks the IDX files; pixel scales and checks; the pipelines models train on."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import shutil
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from aegan_tutorial import data
-from aegan_tutorial.data import MNISTFileError, load_mnist, make_dataset
+from aegan_tutorial.data import MNISTFileError, load_mnist, make_dataset, make_epoch_dataset
 
 FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
 
@@ -137,8 +138,8 @@ def test_unknown_split_is_rejected(mnist_dir):
 
 
 @pytest.mark.parametrize("scale,low,high", [("tanh", -1.0, 1.0), ("sigmoid", 0.0, 1.0)])
-def test_make_dataset_scales_and_batches(mnist_train, scale, low, high):
-    images, labels = mnist_train[0][:1000], mnist_train[1][:1000]
+def test_make_dataset_scales_and_batches(train_images, scale, low, high):
+    images = train_images[:1000]
     batches = list(make_dataset(images, batch_size=256, scale=scale, shuffle=False))
     assert [b.shape[0] for b in batches] == [256, 256, 256, 232]
     first = batches[0].numpy()
@@ -200,3 +201,125 @@ def test_check_images_explains_the_problem():
         data.check_images(ok + np.linspace(0, 255, 784).reshape(1, 28, 28, 1), "tanh", "X")
     with pytest.raises(ValueError, match=r"X expects images of shape \[batch, 28, 28, 1\], got \[2, 28, 28\] \(add the channel axis"):
         data.check_images(ok[..., 0], "tanh", "X")
+
+
+def test_to_uint8_maps_both_ranges_onto_pixels():
+    tanh = np.array([-1.0, -0.5, 0.0, 1.0, 1.5], np.float32)
+    images = np.broadcast_to(tanh[:, None, None, None], (5, 28, 28, 1))
+    pixels = data.to_uint8(images, "tanh")
+    assert pixels.dtype == np.uint8 and pixels.shape == (5, 28, 28)
+    assert pixels[:, 0, 0].tolist() == [0, 64, 128, 255, 255]  # 1.5 is clipped
+    sigmoid = np.broadcast_to(np.array([0.0, 0.5, 1.0], np.float32)[:, None, None], (3, 28, 28))
+    assert data.to_uint8(sigmoid, "sigmoid")[:, 0, 0].tolist() == [0, 128, 255]
+
+
+def test_to_uint8_round_trips_loader_pixels(train_images):
+    images = train_images[:100]
+    for scale in ("tanh", "sigmoid"):
+        assert np.array_equal(data.to_uint8(data.scale_images(images, scale), scale), images)
+
+
+def test_to_uint8_names_bad_input():
+    with pytest.raises(TypeError, match="already pixels"):
+        data.to_uint8(np.zeros((2, 28, 28), np.uint8), "tanh")
+    with pytest.raises(ValueError, match=r"\[N, 28, 28\]"):
+        data.to_uint8(np.zeros((2, 32, 32, 1), np.float32), "tanh")
+    with pytest.raises(ValueError, match="non-finite"):
+        data.to_uint8(np.full((2, 28, 28), np.nan, np.float32), "tanh")
+    with pytest.raises(ValueError, match="scale"):
+        data.to_uint8(np.zeros((2, 28, 28), np.float32), "relu")
+
+
+def test_pixel_checks_name_the_problem_and_point_to_to_uint8():
+    assert data.SCALE_RANGES == {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+    assert data.check_scale("tanh") == "tanh"
+    with pytest.raises(ValueError, match="scale must be 'tanh' or 'sigmoid', got 'relu'"):
+        data.check_scale("relu")
+    pixels = np.zeros((3, 28, 28, 1), np.uint8)
+    assert data.check_pixels(pixels).shape == (3, 28, 28)  # the channel axis is dropped
+    with pytest.raises(TypeError, match=r"samples must be uint8 pixels.*float32.*data\.to_uint8"):
+        data.check_pixels(pixels.astype(np.float32), "samples")
+    with pytest.raises(ValueError, match="at least 4 images, got 3"):
+        data.check_pixels(pixels, minimum=4)
+    with pytest.raises(ValueError, match=r"\[N, 28, 28\]"):
+        data.check_pixels(np.zeros((3, 784), np.uint8))
+
+
+def test_check_unit_images_accepts_floats_in_0_1_only():
+    ok = np.full((2, 28, 28, 1), 0.5, np.float32)
+    assert data.check_unit_images(ok) is not None
+    with pytest.raises(TypeError, match="floats in \\[0, 1\\], got dtype uint8"):
+        data.check_unit_images(ok.astype(np.uint8))
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\], got values in \[-1, 0.5\]"):
+        data.check_unit_images(np.concatenate([ok, -np.ones_like(ok[:1])]))
+    with pytest.raises(ValueError, match="NaN"):
+        data.check_unit_images(np.full_like(ok, np.nan))
+    with pytest.raises(ValueError, match=r"shape \[N, 28, 28, 1\]"):
+        data.check_unit_images(ok[..., 0])
+    assert data.check_unit_images(ok[..., 0].reshape(2, -1), image_shape=False).shape == (2, 784)
+
+
+def test_output_scale_reads_the_last_activation():
+    from aegan_tutorial import models
+
+    assert data.output_scale(models.build_generator(8, 4)) == "tanh"
+    assert data.output_scale(models.build_decoder(8)) == "sigmoid"
+    assert data.output_scale(models.build_discriminator(4)) is None  # logits
+
+
+# --- the per-epoch pipeline of the training runs, and the classifier's augmentation -----------------
+
+
+@pytest.fixture(scope="module")
+def small(train_images, mnist_train):
+    return train_images[:100], mnist_train[1][:100]
+
+
+def batches(ds) -> list[np.ndarray]:
+    return [np.asarray(b[0] if isinstance(b, tuple) else b) for b in ds]
+
+
+def test_every_epoch_is_a_fixed_permutation_whatever_epoch_you_start_at(small):
+    images, labels = small
+    full = batches(make_epoch_dataset(images, batch_size=10, seed=5, epochs=3))
+    assert len(full) == 30 and all(b.shape == (10, 28, 28, 1) for b in full)
+    later = batches(make_epoch_dataset(images, batch_size=10, seed=5, first_epoch=2, epochs=3))
+    for a, b in zip(full[20:], later):
+        np.testing.assert_array_equal(a, b)
+    # each epoch shows every image once, in a new order
+    first, second = np.concatenate(full[:10]), np.concatenate(full[10:20])
+    assert sorted(map(bytes, first)) == sorted(map(bytes, second)) and not np.array_equal(first, second)
+    other_seed = batches(make_epoch_dataset(images, batch_size=10, seed=6, epochs=1))
+    assert not np.array_equal(np.concatenate(other_seed), first)
+
+
+def test_labels_stay_with_their_images(small):
+    images, labels = small
+    for x, y in make_epoch_dataset(images, labels, batch_size=25, scale="sigmoid", seed=0, epochs=1):
+        for image, label in zip(x.numpy(), y.numpy()):
+            match = np.flatnonzero((images == np.rint(image[..., 0] * 255)).all(axis=(1, 2)))
+            assert label in labels[match]
+
+
+def test_epoch_dataset_checks_its_arguments(small):
+    images, _ = small
+    with pytest.raises(ValueError, match="first_epoch"):
+        make_epoch_dataset(images, first_epoch=3, epochs=3)
+    with pytest.raises(ValueError, match="larger than the 100 images"):
+        make_epoch_dataset(images, batch_size=128)
+    with pytest.raises(ValueError, match="seed"):
+        make_epoch_dataset(images, seed=-1)
+
+
+def test_shift_digits_moves_each_image_within_its_bounds(small):
+    x = tf.constant(small[0][:64, ..., None] / 255.0, tf.float32)
+    shifted = data.shift_digits(x, tf.constant([1, 2], tf.int64)).numpy()
+    again = data.shift_digits(x, tf.constant([1, 2], tf.int64)).numpy()
+    np.testing.assert_array_equal(shifted, again)  # stateless: same seed, same shifts
+    moved = 0
+    for original, out in zip(x.numpy()[..., 0], shifted[..., 0]):
+        padded = np.pad(original, 2)
+        candidates = [padded[r : r + 28, c : c + 28] for r in range(5) for c in range(5)]
+        assert any(np.array_equal(out, c) for c in candidates)
+        moved += not np.array_equal(out, original)
+    assert moved > 40  # most images move (1 in 25 stays put); measured: 60 of 64

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from aegan_tutorial import data, models, set_seed
-from conftest import ROOT, weights_of
+from conftest import ROOT, changed, weights_of
 
 
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
@@ -31,7 +31,7 @@ def test_gan_trains_under_mixed_precision(policy, train_images):
     history = gan.fit(data.make_dataset(train_images[:256], batch_size=64), epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][0]) and np.isfinite(history.history["g_loss"][0])
     assert int(gan.g_optimizer.iterations) > 0  # loss-scaled steps were applied, not all skipped
-    assert any(not np.array_equal(a, b) for a, b in zip(before, weights_of(gan.generator)))
+    assert changed(before, weights_of(gan.generator))
     samples = gan.generate(4, seed=0)
     assert samples.dtype == np.float32 and np.isfinite(samples).all()
 
@@ -43,8 +43,11 @@ def test_autoencoder_trains_under_mixed_float16(train_images):
     assert isinstance(autoencoder.optimizer, keras.optimizers.LossScaleOptimizer)
     assert float(autoencoder.optimizer.scale_loss(1.0)) == 2.0**15
     x = data.scale_images(train_images[:256], "sigmoid")
-    history = autoencoder.fit(x, x, batch_size=64, verbose=0)
-    assert np.isfinite(history.history["loss"][0])
+    before = weights_of(autoencoder)
+    history = autoencoder.fit(x, x, batch_size=64, epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert int(autoencoder.optimizer.iterations) == 8  # loss-scaled steps were applied, not all skipped
+    assert changed(before, weights_of(autoencoder))
     assert autoencoder.predict(x[:2], verbose=0).dtype == np.float32
 
 
@@ -53,8 +56,11 @@ def test_gan_trains_with_xla(train_images):
     gan = models.GAN(models.build_generator(), models.build_discriminator(), noise_dim=100)
     gan.compile(jit_compile=True)
     assert gan.jit_compile
+    g_before, d_before = weights_of(gan.generator), weights_of(gan.discriminator)
     history = gan.fit(data.make_dataset(train_images[:256], batch_size=64), epochs=1, verbose=0)
-    assert np.isfinite(history.history["d_loss"][0])
+    assert np.isfinite(history.history["d_loss"][0]) and np.isfinite(history.history["g_loss"][0])
+    assert int(gan.d_optimizer.iterations) == int(gan.g_optimizer.iterations) == 4
+    assert changed(g_before, weights_of(gan.generator)) and changed(d_before, weights_of(gan.discriminator))
 
 
 MIRRORED = textwrap.dedent(

@@ -1,21 +1,41 @@
-"""Killed mid-epoch and started again, a run ends exactly where an uninterrupted one does."""
+"""Interrupted and started again, a run ends exactly where an uninterrupted one does."""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import h5py
+import keras
 import numpy as np
 import pytest
 
 from aegan_tutorial import runs
-from test_cli import run_cli
+from conftest import ROOT, run_cli
 
-# 320 images in batches of 64: 5 steps an epoch; the kill lands in the middle of epoch 2
-ARGS = ["--epochs", "3", "--train-images", "320", "--batch-size", "64", "--eval-samples", "20",
-        "--final-samples", "20", "--seed", "3", "--no-progress"]
-KILL_STEP = "7"
+# 320 images in batches of 64: 5 steps an epoch; the interruption lands in the middle of epoch 2
+OPTIONS = dict(epochs=3, train_images=320, batch_size=64, eval_samples=20, final_samples=20, seed=3, progress=False)
+STOP_AT_STEP = 7
+
+
+class Interrupted(Exception):
+    """What a crash, a Ctrl-C or a pre-empted machine does to a run: it ends mid-epoch."""
+
+
+class InterruptAt(keras.callbacks.Callback):
+    def __init__(self, step: int):
+        super().__init__()
+        self.step, self.seen = step, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.step:
+            raise Interrupted(f"interrupted after step {self.step}")
 
 
 def h5_arrays(path) -> dict[str, np.ndarray]:
@@ -25,28 +45,57 @@ def h5_arrays(path) -> dict[str, np.ndarray]:
     return arrays
 
 
+def assert_same_weights(a_dir, b_dir) -> None:
+    a, b = h5_arrays(a_dir / "model.weights.h5"), h5_arrays(b_dir / "model.weights.h5")
+    assert a.keys() == b.keys() and len(a) > 4
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["dcgan", "classifier", "autoencoder"])
-def test_a_killed_run_resumes_to_the_uninterrupted_weights(model, tmp_path, mnist_dir):
+def test_an_interrupted_run_resumes_to_the_uninterrupted_weights(model, tmp_path, mnist_dir, capsys):
     straight, interrupted = tmp_path / "straight", tmp_path / "interrupted"
-    assert run_cli("train", model, *ARGS, "--out", str(straight)).returncode == 0
+    keras.backend.clear_session()  # each run names its layers from scratch, as a fresh process does
+    runs.train(model, straight, **OPTIONS)
 
-    killed = run_cli("train", model, *ARGS, "--out", str(interrupted), env={runs.KILL_ENV: KILL_STEP})
-    assert killed.returncode == -9  # SIGKILL: no clean-up ran
+    keras.backend.clear_session()
+    with pytest.raises(Interrupted):
+        runs.train(model, interrupted, callbacks=[InterruptAt(STOP_AT_STEP)], **OPTIONS)
     latest = json.loads((interrupted / "checkpoints" / "latest.json").read_text())
     assert latest["epoch"] == 1 and not (interrupted / "model.weights.h5").exists()
     assert json.loads((interrupted / "run.json").read_text())["status"] == "running"
 
-    resumed = run_cli("train", model, *ARGS, "--out", str(interrupted))
-    assert resumed.returncode == 0, resumed.stderr
-    assert "resuming after epoch 1" in resumed.stdout
+    capsys.readouterr()
+    keras.backend.clear_session()
+    record = runs.train(model, interrupted, **OPTIONS)
+    assert "resuming after epoch 1" in capsys.readouterr().out
 
-    a, b = h5_arrays(straight / "model.weights.h5"), h5_arrays(interrupted / "model.weights.h5")
-    assert a.keys() == b.keys() and len(a) > 4
-    for name in a:
-        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    assert_same_weights(straight, interrupted)
     with open(interrupted / "metrics.csv", newline="") as handle:
         epochs = [int(row["epoch"]) for row in csv.DictReader(handle)]
     assert epochs == [1, 2, 3]
-    record = json.loads((interrupted / "run.json").read_text())
     assert record["metrics"] == json.loads((straight / "run.json").read_text())["metrics"]
+
+
+@pytest.mark.slow
+def test_a_run_killed_by_sigkill_resumes_to_the_uninterrupted_weights(tmp_path, mnist_dir):
+    """A real kill: no clean-up runs, the process dies wherever it is, mid-step or mid-write."""
+    args = ["train", "dcgan", "--epochs", "8", "--train-images", "320", "--batch-size", "64", "--eval-samples", "20",
+            "--final-samples", "20", "--seed", "3", "--no-progress"]
+    straight, killed = tmp_path / "straight", tmp_path / "killed"
+    assert run_cli(*args, "--out", str(straight)).returncode == 0
+
+    process = subprocess.Popen([sys.executable, "-m", "aegan_tutorial", *args, "--out", str(killed)], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+    pointer, deadline = killed / "checkpoints" / "latest.json", time.monotonic() + 300
+    while not pointer.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=60) == -signal.SIGKILL, "the run ended before it could be killed"
+    assert not (killed / "model.weights.h5").exists()
+
+    resumed = run_cli(*args, "--out", str(killed))
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming after epoch" in resumed.stdout
+    assert_same_weights(straight, killed)

@@ -1,14 +1,16 @@
-"""Keras models of the book: builders (plain functions returning ``keras.Model``) and trainers."""
+"""Keras models of the book: builders (plain functions returning ``keras.Model``), trainers, and the registry of named models."""
 
 from .autoencoder import Autoencoder, build_decoder, build_encoder
 from .classifier import build_classifier
 from .conditional_gan import ConditionalGAN, build_conditional_discriminator, build_conditional_generator
-from .gan import GAN, build_discriminator, build_generator, recommended_optimizers
+from .gan import GAN, PlayerOptimizers, build_discriminator, build_generator, recommended_optimizers
+from . import registry  # noqa: E402  (after the models it names)
 
 __all__ = [
     "Autoencoder",
     "ConditionalGAN",
     "GAN",
+    "PlayerOptimizers",
     "build_classifier",
     "build_conditional_discriminator",
     "build_conditional_generator",
@@ -17,4 +19,5 @@ __all__ = [
     "build_encoder",
     "build_generator",
     "recommended_optimizers",
+    "registry",
 ]

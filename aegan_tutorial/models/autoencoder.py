@@ -17,9 +17,11 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from ..data import IMAGE_SHAPE, Scale
-from ..training import check_fit_images, guard_optimizer, with_nonfinite_guard
-from ._checks import check_positive_int, output_scale
+from .._checks import check_positive_int
+from ..callbacks import with_nonfinite_guard
+from ..data import IMAGE_SHAPE, Scale, output_scale
+from ..training import check_fit_images, guard_optimizer
+from .gan import deserialize_submodels
 
 OutputActivation = Literal["sigmoid", "tanh", "linear"]
 
@@ -88,7 +90,7 @@ class Autoencoder(keras.Model):
     Use it as any Keras model: ``compile(optimizer, loss)`` then ``fit(x, x)``. ``fit``
     checks that images are float ``[B, 28, 28, 1]`` and that the targets lie in the
     decoder's output range, and stops at the first non-finite loss
-    (:class:`~aegan_tutorial.training.NonFiniteLossError`) with the last finite weights.
+    (:class:`~aegan_tutorial.callbacks.NonFiniteLossError`) with the last finite weights.
 
     Parameters
     ----------
@@ -163,8 +165,5 @@ class Autoencoder(keras.Model):
 
     @classmethod
     def from_config(cls, config: dict) -> "Autoencoder":
-        config = dict(config)
-        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
-        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
-        return cls(encoder, decoder, **config)
+        return cls(**deserialize_submodels(config, "encoder", "decoder"))
 

@@ -23,10 +23,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from ..data import IMAGE_SHAPE, NUM_CLASSES, check_labels
-from ..losses import discriminator_loss, generator_loss
-from ..training import check_fit_images, gradient_step, with_nonfinite_guard
-from ._checks import check_positive_int, output_scale
+from .._checks import check_positive_int
+from ..data import IMAGE_SHAPE, NUM_CLASSES, check_labels, output_scale
+from ..training import check_fit_images
 from .gan import GAN, image_features, upsample_to_image
 
 
@@ -104,7 +103,9 @@ class ConditionalGAN(GAN):
     ``fit`` takes ``(images, labels)`` batches (a ``tf.data.Dataset`` such as
     :func:`~aegan_tutorial.data.make_dataset` with labels): float ``[B, 28, 28, 1]`` images in
     ``[-1, 1]`` and int ``[B]`` digits. Every fake of a step is drawn for the labels of the
-    real batch, so the fakes' labels follow the data's. ``compile`` is :meth:`GAN.compile`.
+    real batch, so the fakes' labels follow the data's. ``compile``, ``fit`` and the training
+    step are :class:`GAN`'s: this class only says how the label reaches each player
+    (:meth:`unpack`, :meth:`generator_inputs`, :meth:`discriminator_inputs`).
 
     Parameters
     ----------
@@ -112,23 +113,15 @@ class ConditionalGAN(GAN):
         ``[noise [B, noise_dim], labels [B]] -> [B, 28, 28, 1]``, tanh output.
     discriminator
         ``[images [B, 28, 28, 1], labels [B]] -> [B, 1]`` logits.
-    noise_dim
-        Size of the noise ``z``; must match the generator's noise input.
     num_classes
         Number of labels; must match both players.
-    seed
-        Seed of the noise drawn during training (``None``: from the global seed).
+    noise_dim, seed
+        As in :class:`GAN`: the size of the noise (the generator's noise input), and the seed
+        of the noise drawn during training.
     """
 
-    def __init__(
-        self,
-        generator: keras.Model,
-        discriminator: keras.Model,
-        noise_dim: int,
-        num_classes: int = NUM_CLASSES,
-        seed: int | None = None,
-        **kwargs,
-    ):
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, noise_dim: int,
+                 num_classes: int = NUM_CLASSES, seed: int | None = None, **kwargs):
         kwargs.setdefault("name", "conditional_gan")
         check_positive_int(num_classes, "num_classes")
         self.num_classes = num_classes
@@ -162,36 +155,24 @@ class ConditionalGAN(GAN):
         noise, labels = inputs
         return self.generator([noise, labels], training=training)
 
-    def train_step(self, data):
+    # --- what differs from GAN: the label reaches both players ---------------------------------
+
+    def unpack(self, data):
+        """``(real images, their labels)``: the labels are the condition."""
         if not isinstance(data, tuple) or len(data) < 2:
             raise ValueError("ConditionalGAN.fit needs (images, labels) batches")
-        real, labels = data[0], tf.cast(data[1], tf.int32)
-        batch_size = tf.shape(real)[0]
+        return data[0], tf.cast(data[1], tf.int32)
 
-        # Discriminator: real pairs (x, y) → 1, fake pairs (G(z, y), y) → 0.
-        fake = self.generator([self.sample_noise(batch_size), labels], training=True)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator([real, labels], training=True)
-            fake_logits = self.discriminator([fake, labels], training=True)
-            d_loss = discriminator_loss(real_logits, fake_logits, self.label_smoothing)
-        gradient_step(self.d_optimizer, tape, d_loss, self.discriminator.trainable_variables)
+    def generator_inputs(self, noise, labels):
+        """``G(z, y)``: the generator reads the noise and the label."""
+        return [noise, labels]
 
-        # Generator: make the updated discriminator call (G(z, y), y) a real pair.
-        with tf.GradientTape() as tape:
-            fake = self.generator([self.sample_noise(batch_size), labels], training=True)
-            g_loss = generator_loss(self.discriminator([fake, labels], training=True), self.loss_kind)
-        gradient_step(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
+    def discriminator_inputs(self, images, labels):
+        """``D(x, y)``: the discriminator judges the pair, "is x a real image of digit y?"."""
+        return [images, labels]
 
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        return {m.name: m.result() for m in self.metrics}
-
-    def fit(self, x=None, y=None, callbacks=None, **kwargs):
-        """Keras's ``fit`` on ``(images, labels)`` batches, checked first.
-
-        ``x`` is a dataset of ``(images, labels)`` pairs, or an image array with the labels
-        as ``y``.
-        """
+    def check_fit_data(self, x, y):
+        """``fit`` takes ``(images, labels)`` batches, or an image array with the labels as ``y``."""
         if y is not None:
             y = _digit_labels(y, len(x), self.num_classes)
         elif isinstance(x, tf.data.Dataset):
@@ -204,9 +185,7 @@ class ConditionalGAN(GAN):
         else:
             raise ValueError("ConditionalGAN.fit needs the digit labels: fit(images, labels) or a dataset of pairs")
         check_fit_images(x, output_scale(self.generator), "ConditionalGAN.fit")
-        if isinstance(x, tf.data.Dataset):
-            kwargs.setdefault("shuffle", False)
-        return keras.Model.fit(self, x, y, callbacks=with_nonfinite_guard(callbacks), **kwargs)
+        return x, y
 
     def generate(self, n: int, labels=None, seed: int | None = None, batch_size: int = 1024) -> np.ndarray:
         """Draw ``n`` samples of chosen digits.
@@ -227,16 +206,7 @@ class ConditionalGAN(GAN):
             float32 ``[n, 28, 28, 1]`` in ``[-1, 1]``.
         """
         check_positive_int(n, "n")
-        check_positive_int(batch_size, "batch_size")
-        labels = self.labels_for(n, labels)
-        noise = keras.random.normal((n, self.noise_dim), seed=seed)
-        chunks = [
-            keras.ops.convert_to_numpy(
-                self.generator([noise[i : i + batch_size], tf.constant(labels[i : i + batch_size])], training=False)
-            )
-            for i in range(0, n, batch_size)
-        ]
-        return np.concatenate(chunks).astype(np.float32)
+        return self._generate(n, tf.constant(self.labels_for(n, labels)), seed, batch_size)
 
     def labels_for(self, n: int, labels=None) -> np.ndarray:
         """The int32 ``[n]`` labels :meth:`generate` draws for ``labels`` (see there)."""

@@ -6,7 +6,11 @@ Shapes (``B`` images, noise size ``n``, width ``f``)::
     discriminator:  [B, 28, 28, 1] --conv s2--> [B, 14, 14, f] --conv s2--> [B, 7, 7, 2f] --> [B, 1] (logit)
 
 The GAN's ``train_step`` alternates one discriminator step and one generator step on
-the value function of :mod:`aegan_tutorial.losses`.
+the value function of :mod:`aegan_tutorial.losses`. It is the one GAN step of the package:
+:class:`~aegan_tutorial.models.ConditionalGAN` changes only how the label reaches each
+player, and the trainers of the chapters (a discriminator trained against a frozen
+generator, the 1-D Gaussian game) change only what they log or which way the
+discriminator climbs.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from ..data import IMAGE_SHAPE
+from .._checks import apply_in_batches, check_positive_int
+from ..callbacks import with_nonfinite_guard
+from ..data import IMAGE_SHAPE, output_scale
 from ..losses import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
-from ..training import check_fit_images, gradient_step, guard_optimizer, with_nonfinite_guard
-from ._checks import apply_in_batches, check_positive_int, output_scale
+from ..training import check_fit_images, gradient_step, guard_optimizer
 
 
 def build_generator(noise_dim: int = 100, filters: int = 32, name: str = "generator") -> keras.Model:
@@ -117,6 +122,32 @@ def recommended_optimizers() -> tuple[keras.optimizers.Optimizer, keras.optimize
     )
 
 
+def deserialize_submodels(config: dict, *names: str) -> dict:
+    """``config`` with the serialized sub-models under ``names`` rebuilt: what ``from_config`` passes to ``cls``."""
+    config = dict(config)
+    for name in names:
+        config[name] = keras.saving.deserialize_keras_object(config[name])
+    return config
+
+
+class PlayerOptimizers:
+    """The two players' optimizers, where Keras's callbacks look for "the" optimizer.
+
+    ``keras.callbacks.LearningRateScheduler`` and ``ReduceLROnPlateau`` change the learning
+    rate of every optimizer in ``model.optimizer.optimizers``, so a schedule given to
+    ``GAN.fit`` acts on both players alike. For different schedules, give each optimizer its
+    own ``keras.optimizers.schedules.LearningRateSchedule`` as its learning rate in ``compile``.
+    """
+
+    built = True
+
+    def __init__(self, *optimizers):
+        self.optimizers = [o for o in optimizers if o is not None]
+
+    def __repr__(self) -> str:
+        return f"PlayerOptimizers({', '.join(o.name for o in self.optimizers)})"
+
+
 @keras.saving.register_keras_serializable(package="aegan_tutorial")
 class GAN(keras.Model):
     """A generator and a discriminator, trained by alternating gradient steps.
@@ -125,6 +156,11 @@ class GAN(keras.Model):
     batches in ``[-1, 1]``, e.g. :func:`~aegan_tutorial.data.make_dataset`; datasets of
     ``(images, labels)`` pairs work too, the labels are ignored) and logs ``d_loss`` and
     ``g_loss``. Calling the model maps noise to images.
+
+    Subclasses that feed the players something besides noise and images override the
+    hooks :meth:`unpack`, :meth:`generator_inputs` and :meth:`discriminator_inputs` (as
+    :class:`~aegan_tutorial.models.ConditionalGAN` does with the label), and
+    :meth:`record` to log more; :meth:`train_step` stays the same.
 
     Parameters
     ----------
@@ -157,6 +193,7 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.train_generator = True
         self.built = True
 
     @staticmethod
@@ -181,7 +218,7 @@ class GAN(keras.Model):
 
     @property
     def metrics(self) -> list:
-        return [self.d_loss_tracker, self.g_loss_tracker]
+        return [self.d_loss_tracker, self.g_loss_tracker] if self.train_generator else [self.d_loss_tracker]
 
     def call(self, noise, training: bool = False):
         """``[B, noise_dim] -> [B, 28, 28, 1]``: the generator."""
@@ -193,6 +230,7 @@ class GAN(keras.Model):
         g_optimizer: keras.optimizers.Optimizer | None = None,
         loss: GeneratorLoss = "non_saturating",
         label_smoothing: float = 0.0,
+        train_generator: bool = True,
         **kwargs,
     ) -> None:
         """Choose the optimizers and the generator's loss.
@@ -202,11 +240,16 @@ class GAN(keras.Model):
         d_optimizer, g_optimizer
             ``None`` picks :func:`recommended_optimizers`. Both are wrapped by
             :func:`~aegan_tutorial.training.guard_optimizer` (loss scaling under
-            ``mixed_float16``; non-finite updates skipped).
+            ``mixed_float16``; non-finite updates skipped). To schedule a learning rate, give
+            the optimizer a ``keras.optimizers.schedules.LearningRateSchedule``, or pass
+            ``LearningRateScheduler``/``ReduceLROnPlateau`` to ``fit`` (they act on both).
         loss
             The generator's loss: ``"non_saturating"`` or ``"minimax"``.
         label_smoothing
             One-sided label smoothing of the discriminator's real targets, in ``[0, 1)``.
+        train_generator
+            ``False`` freezes the generator: it draws its fakes in inference mode and is
+            never updated, so only the discriminator learns (no generator optimizer is made).
         **kwargs
             Passed to ``keras.Model.compile``: ``jit_compile``, ``steps_per_execution``,
             ``run_eagerly``.
@@ -215,15 +258,23 @@ class GAN(keras.Model):
             raise ValueError(f"loss must be one of {GENERATOR_LOSSES}, got {loss!r}")
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"label_smoothing must lie in [0, 1), got {label_smoothing!r}")
-        super().compile(**kwargs)
+        for key in ("optimizer", "loss_weights", "metrics"):
+            if kwargs.get(key) is not None:
+                raise TypeError(f"{type(self).__name__}.compile takes d_optimizer and g_optimizer, not {key}")
+        super().compile(optimizer=None, **kwargs)  # the players' optimizers are ours, not Keras's
+        self.train_generator = bool(train_generator)
         default_d, default_g = recommended_optimizers()
         self.d_optimizer = guard_optimizer(d_optimizer or default_d, self.dtype_policy)
-        self.g_optimizer = guard_optimizer(g_optimizer or default_g, self.dtype_policy)
         self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        self.g_optimizer = None
+        if self.train_generator:
+            self.g_optimizer = guard_optimizer(g_optimizer or default_g, self.dtype_policy)
+            self.g_optimizer.build(self.generator.trainable_variables)
+        self.optimizer = PlayerOptimizers(self.d_optimizer, self.g_optimizer)
         self.loss_kind = loss
         self.label_smoothing = float(label_smoothing)
-        self._compile_args = dict(loss=loss, label_smoothing=self.label_smoothing, **kwargs)
+        self._compile_args = dict(loss=loss, label_smoothing=self.label_smoothing,
+                                  train_generator=self.train_generator, **kwargs)
 
     def sample_noise(self, batch_size) -> tf.Tensor:
         """``z ~ N(0, I)`` of shape ``[batch_size, noise_dim]``, different on every replica."""
@@ -233,39 +284,82 @@ class GAN(keras.Model):
             seed += tf.stack([tf.cast(replica.replica_id_in_sync_group, seed.dtype), tf.zeros((), seed.dtype)])
         return tf.random.stateless_normal((batch_size, self.noise_dim), seed=seed)
 
-    def train_step(self, data):
-        real = data[0] if isinstance(data, tuple) else data
-        batch_size = tf.shape(real)[0]
+    # --- the hooks: what the players are fed ---------------------------------------------------
 
-        # Discriminator: maximise V(D, G), i.e. minimise the cross-entropy real→1, fake→0.
-        fake = self.generator(self.sample_noise(batch_size), training=True)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            d_loss = discriminator_loss(real_logits, fake_logits, self.label_smoothing)
-        gradient_step(self.d_optimizer, tape, d_loss, self.discriminator.trainable_variables)
+    def unpack(self, data):
+        """``(real images, condition)`` from a batch; a plain GAN has no condition (labels are ignored)."""
+        return (data[0] if isinstance(data, tuple) else data), None
 
-        # Generator: fool the updated discriminator with fresh samples.
-        with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self.generator(self.sample_noise(batch_size), training=True), training=True)
-            g_loss = generator_loss(fake_logits, self.loss_kind)
-        gradient_step(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
+    def generator_inputs(self, noise, condition):
+        """What the generator reads: the noise alone."""
+        return noise
 
+    def discriminator_inputs(self, images, condition):
+        """What the discriminator reads: the images alone."""
+        return images
+
+    def discriminator_objective(self, real_logits, fake_logits):
+        """What the discriminator minimises: the cross-entropy real→1, fake→0, i.e. −V(D, G)."""
+        return discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+
+    def record(self, d_loss, g_loss, real_logits, fake_logits) -> dict:
+        """Update the loss trackers; return the logs of the step."""
         self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
+        if g_loss is not None:
+            self.g_loss_tracker.update_state(g_loss)
         return {m.name: m.result() for m in self.metrics}
 
-    def fit(self, x=None, y=None, callbacks=None, **kwargs):
-        """Keras's ``fit`` on real images, checked first: float ``[B, 28, 28, 1]`` in ``[-1, 1]``."""
+    # --- the step ------------------------------------------------------------------------------
+
+    def train_step(self, data):
+        real, condition = self.unpack(data)
+        batch_size = tf.shape(real)[0]
+
+        def G(z, training=True):  # the generator: noise (and the condition, if any) to images
+            return self.generator(self.generator_inputs(z, condition), training=training)
+
+        def D(x):  # the discriminator's logits ℓ(x); D(x) = σ(ℓ(x)) is its belief that x is real
+            return self.discriminator(self.discriminator_inputs(x, condition), training=True)
+
+        # Discriminator: maximise V(D, G), i.e. minimise the cross-entropy real→1, fake→0.
+        fake = G(self.sample_noise(batch_size), training=self.train_generator)
+        with tf.GradientTape() as tape:
+            real_logits, fake_logits = D(real), D(fake)
+            d_loss = self.discriminator_objective(real_logits, fake_logits)
+        gradient_step(self.d_optimizer, tape, d_loss, self.discriminator.trainable_variables)
+
+        # Generator: fool the updated discriminator with fresh samples (unless it is frozen).
+        g_loss = None
+        if self.train_generator:
+            with tf.GradientTape() as tape:
+                g_loss = generator_loss(D(G(self.sample_noise(batch_size))), self.loss_kind)
+            gradient_step(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
+
+        return self.record(d_loss, g_loss, real_logits, fake_logits)
+
+    # --- fit and generate ----------------------------------------------------------------------
+
+    def check_fit_data(self, x, y):
+        """Check what ``fit`` was given; return the ``(x, y)`` to train on.
+
+        A plain GAN takes real images only: float ``[B, 28, 28, 1]`` in the generator's range.
+        """
         if y is not None:
             raise TypeError(
-                "GAN.fit takes real images only (x); the generator draws its own noise and the "
+                f"{type(self).__name__}.fit takes real images only (x); the generator draws its own noise and the "
                 "targets real→1, fake→0 are built inside train_step, so pass no y"
             )
-        check_fit_images(x, output_scale(self.generator), "GAN.fit")
+        check_fit_images(x, output_scale(self.generator), f"{type(self).__name__}.fit")
+        return x, y
+
+    def fit(self, x=None, y=None, callbacks=None, **kwargs):
+        """Keras's ``fit``, after :meth:`check_fit_data`; stops at the first non-finite loss."""
+        if not self.compiled:
+            raise RuntimeError(f"compile the {type(self).__name__} before fit: model.compile() picks its optimizers")
+        x, y = self.check_fit_data(x, y)
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
-        return super().fit(x, callbacks=with_nonfinite_guard(callbacks), **kwargs)
+        return super().fit(x, y, callbacks=with_nonfinite_guard(callbacks), **kwargs)
 
     def generate(self, n: int, seed: int | None = None, batch_size: int = 1024) -> np.ndarray:
         """Draw ``n`` samples.
@@ -282,9 +376,16 @@ class GAN(keras.Model):
         np.ndarray
             float32 ``[n, 28, 28, 1]`` in the generator's range (``[-1, 1]``).
         """
+        return self._generate(n, None, seed, batch_size)
+
+    def _generate(self, n: int, condition, seed: int | None, batch_size: int) -> np.ndarray:
+        """The generator in inference mode, in batches, on ``n`` fresh noise vectors (and the condition)."""
         check_positive_int(n, "n")
         noise = keras.random.normal((n, self.noise_dim), seed=seed)
-        return apply_in_batches(self.generator, noise, batch_size)
+        inputs = self.generator_inputs(noise, condition)
+        return apply_in_batches(self.generator, inputs, batch_size)
+
+    # --- saving --------------------------------------------------------------------------------
 
     def save_own_variables(self, store) -> None:
         """Save the training-noise seed state too, so a loaded GAN trains on exactly as it would have."""
@@ -307,25 +408,23 @@ class GAN(keras.Model):
 
     @classmethod
     def from_config(cls, config: dict) -> "GAN":
-        config = dict(config)
-        generator = keras.saving.deserialize_keras_object(config.pop("generator"))
-        discriminator = keras.saving.deserialize_keras_object(config.pop("discriminator"))
-        return cls(generator, discriminator, **config)
+        return cls(**deserialize_submodels(config, "generator", "discriminator"))
 
     def get_compile_config(self) -> dict:
         if not self.compiled:
             return {}
         return {
             "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer) if self.g_optimizer else None,
             **self._compile_args,
         }
 
     def compile_from_config(self, config: dict) -> None:
         """Re-compile a loaded GAN as it was saved; the optimizers' state loads next."""
         config = dict(config)
+        g_optimizer = config.pop("g_optimizer")
         self.compile(
             d_optimizer=keras.saving.deserialize_keras_object(config.pop("d_optimizer")),
-            g_optimizer=keras.saving.deserialize_keras_object(config.pop("g_optimizer")),
+            g_optimizer=keras.saving.deserialize_keras_object(g_optimizer) if g_optimizer else None,
             **config,
         )

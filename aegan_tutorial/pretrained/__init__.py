@@ -17,6 +17,8 @@ from pathlib import Path
 
 import keras
 
+from ..models import registry
+
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "manifest.json"
 
@@ -87,11 +89,9 @@ def load(name: str) -> keras.Model:
     keras.Model
         Ready for inference (not compiled: the shipped files hold weights, not optimizer state).
     """
-    from .. import recipes
-
     info = entry(name)
     file = path(name)
-    model = recipes.build(info["model"], info.get("config"), training=False)
+    model = registry.build(info["model"], info.get("config"), training=False)
     model.load_weights(file)
     return model
 

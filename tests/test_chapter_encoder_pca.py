@@ -1,11 +1,11 @@
-"""PCA: orthonormal directions by variance, exact at full rank, optimal among rank-k projections."""
+"""PCA (chapters.encoder): orthonormal directions by variance, exact at full rank, optimal among rank-k projections."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from aegan_tutorial.pca import PCA
+from aegan_tutorial.chapters.encoder import PCA
 
 
 def test_recovers_a_known_direction_and_reconstructs_exactly_at_full_rank():

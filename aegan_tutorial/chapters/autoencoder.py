@@ -1,4 +1,4 @@
-"""Reconstruction: training an autoencoder, measuring its error, and the PCA baseline.
+"""Helpers of the chapter "The autoencoder": short training runs, the PCA baseline, and noise.
 
 Everything here works on images as floats in ``[0, 1]`` (the sigmoid scale of
 :func:`aegan_tutorial.data.scale_images`), shaped ``[N, 28, 28, 1]``:
@@ -6,52 +6,33 @@ Everything here works on images as floats in ``[0, 1]`` (the sigmoid scale of
 * :func:`train_autoencoder` builds, compiles and trains an
   :class:`~aegan_tutorial.models.Autoencoder` for a fixed number of gradient steps,
   on clean images or on ``(input, target)`` pairs (a denoising autoencoder);
-* :func:`reconstruct` and :func:`reconstruction_mse` run any model or function over a
-  test set in batches and measure the mean squared error per pixel;
 * :func:`pca_mse_by_code_size` (and :func:`pca_reconstruction_mse` for one size) is the
-  same error for PCA, the best *linear* encoder–decoder pair of each code size;
-* :func:`psnr` turns a mean squared error into decibels, :func:`add_noise` corrupts
-  images with clipped Gaussian noise.
+  reconstruction error of PCA, the best *linear* encoder–decoder pair of each code size;
+* :func:`add_noise` corrupts images with clipped Gaussian noise.
+
+The errors themselves are the core's: :func:`aegan_tutorial.metrics.reconstruction_mse` and
+:func:`aegan_tutorial.metrics.psnr`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Iterable
+from typing import Literal
 
+import keras
 import numpy as np
+import tensorflow as tf
 
-from .models._checks import apply_in_batches
-from .pca import PCA
+from .._checks import check_positive_int
+from ..data import check_unit_images
+from ..models import Autoencoder, build_decoder, build_encoder
+from ..reproducibility import set_seed
+from .encoder import PCA
 
-if TYPE_CHECKING:
-    from .models import Autoencoder
 
 Loss = Literal["mse", "bce"]
 _KERAS_LOSSES = {"mse": "mean_squared_error", "bce": "binary_crossentropy"}
-
-
-def _check_unit_images(images, what: str, image_shape: bool = True) -> np.ndarray:
-    """``images`` as a float array in ``[0, 1]``, or an error naming ``what`` and the problem."""
-    array = np.asarray(images)
-    if not np.issubdtype(array.dtype, np.floating):
-        raise TypeError(
-            f"{what} must be floats in [0, 1], got dtype {array.dtype}; scale uint8 pixels with "
-            "aegan_tutorial.data.scale_images(images, 'sigmoid')"
-        )
-    if image_shape and (array.ndim != 4 or array.shape[1:] != (28, 28, 1)):
-        raise ValueError(f"{what} must have shape [N, 28, 28, 1], got {list(array.shape)}")
-    if not image_shape and array.ndim < 2:
-        raise ValueError(f"{what} must have shape [N, ...] with one row per image, got {list(array.shape)}")
-    if len(array) == 0:
-        raise ValueError(f"{what} is empty (shape {list(array.shape)})")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{what} holds NaN or infinite values")
-    low, high = float(array.min()), float(array.max())
-    if low < 0.0 or high > 1.0:
-        raise ValueError(f"{what} must lie in [0, 1], got values in [{low:g}, {high:g}]")
-    return array
 
 
 def train_autoencoder(
@@ -100,23 +81,16 @@ def train_autoencoder(
     Autoencoder
         The trained model, ``[B, 28, 28, 1] -> [B, 28, 28, 1]`` with a sigmoid output.
     """
-    import keras
-    import tensorflow as tf
-
-    from .models import Autoencoder, build_decoder, build_encoder
-    from .reproducibility import set_seed
-
     if loss not in _KERAS_LOSSES:
         raise ValueError(f"loss must be 'mse' or 'bce', got {loss!r}")
-    for value, name in ((steps, "steps"), (batch_size, "batch_size")):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    check_positive_int(steps, "steps")
+    check_positive_int(batch_size, "batch_size")
     if not isinstance(noise_std, (int, float, np.floating)) or not math.isfinite(noise_std) or noise_std < 0:
         raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std!r}")
     if not (isinstance(learning_rate, (int, float, np.floating)) and learning_rate > 0 and math.isfinite(learning_rate)):
         raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-    x = _check_unit_images(images, "images").astype(np.float32, copy=False)
-    y = x if targets is None else _check_unit_images(targets, "targets").astype(np.float32, copy=False)
+    x = check_unit_images(images, "images").astype(np.float32, copy=False)
+    y = x if targets is None else check_unit_images(targets, "targets").astype(np.float32, copy=False)
     if y.shape != x.shape:
         raise ValueError(f"targets must match images: got images {list(x.shape)}, targets {list(y.shape)}")
 
@@ -143,66 +117,8 @@ def train_autoencoder(
 
 def _corrupt(images, std: float, seed_pair):
     """TensorFlow twin of :func:`add_noise` for a pipeline: clip(images + std·N(0, 1), 0, 1)."""
-    import tensorflow as tf
-
     noise = tf.random.stateless_normal(tf.shape(images), seed=seed_pair, dtype=images.dtype)
     return tf.clip_by_value(images + std * noise, 0.0, 1.0)
-
-
-def reconstruct(model: Callable, images: np.ndarray, batch_size: int = 500) -> np.ndarray:
-    """Run ``model`` over ``images`` in batches.
-
-    Parameters
-    ----------
-    model
-        A Keras model or any function ``[B, 28, 28, 1] -> [B, 28, 28, 1]``.
-    images
-        Float ``[N, 28, 28, 1]`` in ``[0, 1]``.
-    batch_size
-        Images per call (bounds the memory).
-
-    Returns
-    -------
-    np.ndarray
-        float32 ``[N, 28, 28, 1]`` outputs.
-    """
-    x = _check_unit_images(images, "images").astype(np.float32, copy=False)
-    out = apply_in_batches(model, x, batch_size)
-    if out.shape != x.shape:
-        raise ValueError(
-            f"the model must return one image per input, [B, 28, 28, 1]; for images of "
-            f"shape {list(x.shape)} it returned {list(out.shape)}"
-        )
-    return out
-
-
-def reconstruction_mse(
-    model: Callable, images: np.ndarray, targets: np.ndarray | None = None, batch_size: int = 500
-) -> float:
-    """Mean squared error per pixel between ``model(images)`` and ``targets``.
-
-    Parameters
-    ----------
-    model
-        A Keras model or any function ``[B, 28, 28, 1] -> [B, 28, 28, 1]``.
-    images
-        Inputs, float ``[N, 28, 28, 1]`` in ``[0, 1]``.
-    targets
-        Float ``[N, 28, 28, 1]`` in ``[0, 1]``; defaults to ``images`` (reconstruction).
-        For a denoising autoencoder pass noisy ``images`` and clean ``targets``.
-    batch_size
-        Images per call of ``model``.
-
-    Returns
-    -------
-    float
-        ``mean((model(images) - targets) ** 2)`` over all ``N·28·28`` pixels.
-    """
-    y = _check_unit_images(images if targets is None else targets, "targets")
-    outputs = reconstruct(model, images, batch_size)
-    if y.shape != outputs.shape:
-        raise ValueError(f"targets must match images: got images {list(outputs.shape)}, targets {list(y.shape)}")
-    return float(np.mean((outputs.astype(np.float64) - y) ** 2))
 
 
 def pca_mse_by_code_size(train: np.ndarray, test: np.ndarray, sizes: Iterable[int]) -> dict[int, float]:
@@ -226,8 +142,8 @@ def pca_mse_by_code_size(train: np.ndarray, test: np.ndarray, sizes: Iterable[in
     dict[int, float]
         ``{k: mean squared error per pixel of the rank-k reconstruction of test}``.
     """
-    train = _check_unit_images(train, "train", image_shape=False)
-    test = _check_unit_images(test, "test", image_shape=False)
+    train = check_unit_images(train, "train", image_shape=False)
+    test = check_unit_images(test, "test", image_shape=False)
     if train.shape[1:] != test.shape[1:]:
         raise ValueError(
             f"train and test images must have the same shape, got {list(train.shape[1:])} and {list(test.shape[1:])}"
@@ -236,8 +152,7 @@ def pca_mse_by_code_size(train: np.ndarray, test: np.ndarray, sizes: Iterable[in
     if not sizes:
         raise ValueError("sizes is empty; pass at least one code size")
     for k in sizes:
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"code sizes must be positive integers, got {k!r}")
+        check_positive_int(k, "each code size")
     pca = PCA(int(max(sizes))).fit(train)  # raises if max(sizes) > min(N_train, D)
     centred = test.reshape(len(test), -1).astype(np.float64) - pca.mean
     codes = centred @ pca.components.T  # [N_test, max k]
@@ -253,30 +168,6 @@ def pca_reconstruction_mse(train: np.ndarray, test: np.ndarray, k: int) -> float
     Shapes as in :func:`pca_mse_by_code_size`.
     """
     return next(iter(pca_mse_by_code_size(train, test, [k]).values()))
-
-
-def psnr(mse: float, peak: float = 1.0) -> float:
-    """Peak signal-to-noise ratio in decibels, ``10·log10(peak² / mse)``.
-
-    Parameters
-    ----------
-    mse
-        Mean squared error per pixel, ``>= 0``; 0 gives ``inf``.
-    peak
-        Largest possible pixel value: 1 for images in ``[0, 1]``, 255 for uint8.
-
-    Returns
-    -------
-    float
-        Higher is better; every halving of the MSE adds about 3 dB.
-    """
-    if not isinstance(mse, (int, float, np.floating, np.integer)) or not math.isfinite(mse) or mse < 0:
-        raise ValueError(f"mse must be a finite number >= 0, got {mse!r}")
-    if not isinstance(peak, (int, float, np.floating, np.integer)) or not math.isfinite(peak) or peak <= 0:
-        raise ValueError(f"peak must be a positive number, got {peak!r}")
-    if mse == 0:
-        return math.inf
-    return 10.0 * math.log10(float(peak) ** 2 / float(mse))
 
 
 def add_noise(images: np.ndarray, std: float, seed: int) -> np.ndarray:
@@ -296,10 +187,9 @@ def add_noise(images: np.ndarray, std: float, seed: int) -> np.ndarray:
     np.ndarray
         float32, same shape as ``images``, in ``[0, 1]``.
     """
-    x = _check_unit_images(images, "images", image_shape=False)
+    x = check_unit_images(images, "images", image_shape=False)
     if not isinstance(std, (int, float, np.floating, np.integer)) or not math.isfinite(std) or std < 0:
         raise ValueError(f"std must be a finite number >= 0, got {std!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_positive_int(seed, "seed", minimum=0)
     noise = np.random.default_rng(seed).standard_normal(x.shape, dtype=np.float32)
     return np.clip(x.astype(np.float32) + np.float32(std) * noise, 0.0, 1.0)

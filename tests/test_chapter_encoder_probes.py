@@ -1,4 +1,4 @@
-"""Linear probes score what a linear read-out can find, repeat exactly, and refuse bad inputs clearly."""
+"""Linear probes (chapters.encoder) score what a linear read-out can find, repeat exactly, and refuse bad inputs clearly."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from aegan_tutorial.models import build_encoder
-from aegan_tutorial.probes import encode, linear_probe, majority_baseline, standardise
+from aegan_tutorial.chapters.encoder import encode, linear_probe, majority_baseline, standardise
 
 
 def clusters(n: int, seed: int, dim: int = 12, spread: float = 0.3):
@@ -21,7 +21,7 @@ def clusters(n: int, seed: int, dim: int = 12, spread: float = 0.3):
 def test_probe_separates_linearly_separable_classes():
     x_train, y_train = clusters(1000, seed=0)
     x_test, y_test = clusters(500, seed=1)
-    assert linear_probe(x_train, y_train, x_test, y_test) >= 0.99
+    assert linear_probe(x_train, y_train, x_test, y_test) >= 0.99  # measured: 1.0
 
 
 def test_probe_is_at_chance_on_random_labels():
@@ -29,19 +29,19 @@ def test_probe_is_at_chance_on_random_labels():
     x_train, x_test = rng.normal(size=(1000, 20)), rng.normal(size=(2000, 20))
     y_train, y_test = rng.integers(0, 10, 1000), rng.integers(0, 10, 2000)
     accuracy = linear_probe(x_train, y_train, x_test, y_test)
-    assert abs(accuracy - 0.1) < 0.04  # chance is 1/10; the standard error here is about 0.007
+    assert abs(accuracy - 0.1) < 0.04  # chance is 1/10; the standard error here is about 0.007; measured: 0.110
 
 
 def test_probe_repeats_exactly_and_ignores_feature_scales():
     x_train, y_train = clusters(600, seed=0, spread=2.0)  # overlapping blobs: accuracy well below 1
     x_test, y_test = clusters(600, seed=1, spread=2.0)
     first = linear_probe(x_train, y_train, x_test, y_test, epochs=3, seed=5)
-    assert 0.3 < first < 0.99
+    assert 0.3 < first < 0.99  # measured: 0.937
     assert linear_probe(x_train, y_train, x_test, y_test, epochs=3, seed=5) == first
     # standardisation with the training statistics makes units and offsets irrelevant
     scale, shift = np.geomspace(1e-3, 1e3, x_train.shape[1]), 50.0
     rescaled = linear_probe(x_train * scale + shift, y_train, x_test * scale + shift, y_test, epochs=3, seed=5)
-    assert rescaled == pytest.approx(first, abs=0.01)
+    assert rescaled == pytest.approx(first, abs=0.01)  # measured: equal
 
 
 def test_probe_reads_image_shaped_features_as_flat_rows():
@@ -84,7 +84,7 @@ GOOD = np.zeros((20, 4), np.float32), np.arange(20) % 10
         ({"train_codes": np.full((20, 4), np.nan)}, ValueError, "train_codes holds 80 non-finite values"),
         ({"test_codes": np.zeros((0, 4)), "test_labels": np.zeros(0, int)}, ValueError, "test_codes is empty"),
         ({"epochs": 0}, ValueError, "epochs must be a positive integer, got 0"),
-        ({"seed": -1}, ValueError, "seed must be a non-negative integer"),
+        ({"seed": -1}, ValueError, r"seed must be an integer >= 0, got -1"),
     ],
 )
 def test_probe_rejects_bad_inputs_naming_the_problem(change, error, message):

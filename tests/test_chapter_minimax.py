@@ -1,4 +1,4 @@
-"""The 1-D game: closed forms agree with integrals, and training does what the minimax chapter says."""
+"""The minimax chapter's 1-D game (chapters.minimax): closed forms agree with integrals, training does what the chapter says."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from aegan_tutorial import set_seed
-from aegan_tutorial import gaussian_game as gg
+from aegan_tutorial.chapters import minimax as gg
 
 DATA, MODEL = gg.Gaussian(1.5, 0.5), gg.Gaussian(0.0, 1.0)
 
@@ -45,11 +45,11 @@ def test_trained_discriminator_is_close_to_the_optimal_one_and_reruns_bit_identi
     runs = []
     for _ in range(2):
         set_seed(0)
-        d = gg.train_discriminator(DATA, MODEL, steps=1000, learning_rate=3e-3, seed=0)
+        d = gg.train_discriminator_1d(DATA, MODEL, steps=1000, learning_rate=3e-3, seed=0)
         runs.append(gg.logit_function(d)(x))
     np.testing.assert_array_equal(runs[0], runs[1])
     error = np.abs(1 / (1 + np.exp(-runs[0])) - gg.optimal_discriminator(x, DATA, MODEL))
-    assert error.mean() < 0.04 and error.max() < 0.2, (error.mean(), error.max())
+    assert error.mean() < 0.04 and error.max() < 0.2, (error.mean(), error.max())  # measured: 0.0076 and 0.085
 
 
 @pytest.mark.parametrize("objective", ["maximise", "minimise"])
@@ -63,9 +63,9 @@ def test_gan_moves_towards_the_data_only_with_the_correct_sign(objective):
     gap = abs(gg.generator_gaussian(gan.generator).mean - DATA.mean)
     assert history.history["g_mean"][-1] == pytest.approx(gg.generator_gaussian(gan.generator).mean)
     if objective == "maximise":
-        assert gap < 0.3
+        assert gap < 0.3  # measured: 0.16
     else:
-        assert gap > 2.5   # it started 2.5 away and did not come closer
+        assert gap > 2.5   # it started 2.5 away and did not come closer; measured: 3.42
 
 
 def test_bad_inputs_raise_clear_errors():

@@ -1,35 +1,31 @@
-"""Upsampling in a generator: the size a transposed convolution outputs, and the checkerboards it can draw.
+"""Helpers of the chapter "The generator": upsampling shape arithmetic and artefacts, and where codes lie.
 
-A transposed convolution with kernel ``k`` and stride ``s`` stamps a ``k × k`` copy of its
-kernel, scaled by each input pixel, onto the output, moving ``s`` pixels per input pixel.
-Where the stamps overlap the contributions add up. Unless ``s`` divides ``k`` the number of
-stamps that reach an output pixel alternates with period ``s``, and the image inherits that
-pattern: the checkerboard artefact of Odena et al. (2016). This module computes
+Upsampling: :func:`transposed_output_size` is the side a ``Conv2DTranspose`` makes,
+:func:`overlap_counts` how many kernel taps reach each output pixel (uneven overlap draws
+checkerboards), :func:`checkerboard_score` how much of an image's variance is a period-2
+pattern, :func:`build_generator_variant` the book's generator with another upsampling layer.
 
-- :func:`transposed_output_size`: the side of Keras's ``Conv2DTranspose`` output;
-- :func:`overlap_counts`: how many kernel taps reach each output pixel, ``[out, out]``;
-- :func:`checkerboard_score`: the share of an image's pixel variance that is a period-2 pattern;
-- :func:`build_generator_variant`: the book's DCGAN generator with a chosen kernel size and
-  upsampling method, for comparing them.
+Codes: a decoder trained inside an autoencoder only ever sees the codes its encoder makes,
+and nothing asks them to look like draws from the prior ``N(0, I)`` a generator reads.
+:func:`fit_gaussian` fits a :class:`CodeGaussian` to codes ``[N, k]``, :func:`sample_gaussian`
+draws from it, :func:`frechet_to_prior` and :func:`kl_to_prior` say how far it is from the
+prior, :func:`typical_region` whether points fall where the codes lie.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import keras
 import numpy as np
 
-from .models.gan import upsample_to_image
+from .._checks import check_positive_int
+from ..metrics import gaussian_frechet_distance
+from ..models.gan import upsample_to_image
+
 
 Padding = Literal["same", "valid"]
 Method = Literal["transposed", "resize"]
-
-
-def _check_int(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_padding(padding) -> str:
@@ -59,7 +55,7 @@ def transposed_output_size(size: int, kernel: int, stride: int, padding: Padding
     >>> transposed_output_size(7, 4, 2, "same"), transposed_output_size(7, 4, 2, "valid")
     (14, 16)
     """
-    size, kernel, stride = _check_int(size, "size"), _check_int(kernel, "kernel"), _check_int(stride, "stride")
+    size, kernel, stride = check_positive_int(size, "size"), check_positive_int(kernel, "kernel"), check_positive_int(stride, "stride")
     if _check_padding(padding) == "same":
         return size * stride
     return (size - 1) * stride + max(kernel, stride)
@@ -112,7 +108,7 @@ def overlap_counts(
         for ``"resize"``). Away from the border the counts are uniform exactly when ``stride``
         divides ``kernel`` (transposed) and always (resize).
     """
-    size, kernel, stride = _check_int(size, "size"), _check_int(kernel, "kernel"), _check_int(stride, "stride")
+    size, kernel, stride = check_positive_int(size, "size"), check_positive_int(kernel, "kernel"), check_positive_int(stride, "stride")
     padding = _check_padding(padding)
     if method not in ("transposed", "resize"):
         raise ValueError(f"method must be 'transposed' or 'resize', got {method!r}")
@@ -210,8 +206,111 @@ def build_generator_variant(
     keras.Model
         ``[B, noise_dim] -> [B, 28, 28, 1]``, pixels in ``[-1, 1]``.
     """
-    kernel_size = _check_int(kernel_size, "kernel_size")
-    noise_dim, filters = _check_int(noise_dim, "noise_dim"), _check_int(filters, "filters")
+    kernel_size = check_positive_int(kernel_size, "kernel_size")
+    noise_dim, filters = check_positive_int(noise_dim, "noise_dim"), check_positive_int(filters, "filters")
     noise = keras.Input((noise_dim,), name="noise")
     image = upsample_to_image(noise, filters, kernel_size, upsampling)
     return keras.Model(noise, image, name=name or f"generator_{upsampling}_k{kernel_size}")
+
+
+class CodeGaussian(NamedTuple):
+    """``N(mean, cov)``: ``mean [k]``, ``cov [k, k]`` (symmetric, positive definite)."""
+
+    mean: np.ndarray
+    cov: np.ndarray
+
+
+def _codes(codes, what: str = "codes", minimum: int = 2) -> np.ndarray:
+    x = np.asarray(codes, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] < 1:
+        raise ValueError(f"{what} must have shape [N, k], got {list(np.shape(codes))}")
+    if len(x) < minimum:
+        raise ValueError(f"{what} must hold at least {minimum} rows, got {len(x)}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{what} contain NaN or infinite values")
+    return x
+
+
+def _gaussian(gaussian: CodeGaussian) -> tuple[np.ndarray, np.ndarray]:
+    mean, cov = np.asarray(gaussian.mean, dtype=np.float64), np.asarray(gaussian.cov, dtype=np.float64)
+    k = mean.shape[0] if mean.ndim == 1 else -1
+    if mean.ndim != 1 or cov.shape != (k, k):
+        raise ValueError(f"a CodeGaussian needs mean [k] and cov [k, k], got {list(mean.shape)} and {list(cov.shape)}")
+    return mean, cov
+
+
+def fit_gaussian(codes) -> CodeGaussian:
+    """The maximum-likelihood CodeGaussian of ``codes [N, k]`` (``N > k`` keeps ``cov`` invertible).
+
+    Returns
+    -------
+    CodeGaussian
+        ``mean [k]`` and ``cov [k, k]`` (divided by ``N``).
+    """
+    x = _codes(codes, minimum=2)
+    mean = x.mean(axis=0)
+    centred = x - mean
+    return CodeGaussian(mean, centred.T @ centred / len(x))
+
+
+def sample_gaussian(gaussian: CodeGaussian, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` draws of ``N(mean, cov)``, float32 ``[n, k]`` (``cov`` may be singular)."""
+    mean, cov = _gaussian(gaussian)
+    check_positive_int(n, "n")
+    rng = np.random.default_rng(seed)
+    return rng.multivariate_normal(mean, cov, size=int(n), method="eigh").astype(np.float32)
+
+
+def frechet_to_prior(gaussian: CodeGaussian) -> float:
+    """Squared 2-Wasserstein (Fréchet) distance from ``N(mean, cov)`` to ``N(0, I)``.
+
+    ``‖mean‖² + tr(cov + I − 2 cov^{1/2})``: 0 only for the prior itself. The same formula as
+    the FD of :mod:`aegan_tutorial.metrics`, with the prior as the second CodeGaussian.
+    """
+    mean, cov = _gaussian(gaussian)
+    return gaussian_frechet_distance(mean, cov, np.zeros_like(mean), np.eye(len(mean)))
+
+
+def kl_to_prior(gaussian: CodeGaussian) -> float:
+    """``KL(N(mean, cov) ‖ N(0, I))`` in nats: ``½ (tr cov + ‖mean‖² − k − log det cov)``.
+
+    Raises ``ValueError`` when ``cov`` is singular (the divergence is infinite).
+    """
+    mean, cov = _gaussian(gaussian)
+    sign, logdet = np.linalg.slogdet(cov)
+    if sign <= 0:
+        raise ValueError("cov is singular or not positive definite: the KL divergence is infinite")
+    return float(0.5 * (np.trace(cov) + mean @ mean - len(mean) - logdet))
+
+
+def mahalanobis_sq(points, gaussian: CodeGaussian) -> np.ndarray:
+    """Squared Mahalanobis distance of each row of ``points [M, k]`` under ``gaussian``: ``[M]``."""
+    mean, cov = _gaussian(gaussian)
+    x = _codes(points, "points", minimum=1)
+    if x.shape[1] != len(mean):
+        raise ValueError(f"points have {x.shape[1]} coordinates but the CodeGaussian has {len(mean)}")
+    centred = x - mean
+    solved = np.linalg.lstsq(cov, centred.T, rcond=None)[0].T
+    return np.einsum("ij,ij->i", centred, solved)
+
+
+def typical_region(points, reference, coverage: float = 0.99) -> np.ndarray:
+    """Which ``points [M, k]`` fall in the region that holds ``coverage`` of the ``reference [N, k]``.
+
+    The region is the ellipsoid of the CodeGaussian fitted to ``reference`` whose squared
+    Mahalanobis radius is the ``coverage`` quantile of the reference points' own squared
+    distances: by construction it holds that share of them. Works both ways: prior draws
+    against an encoder's codes (do the draws land where the codes are?), or codes against
+    prior draws (do the codes land where the prior puts its mass?).
+
+    Returns
+    -------
+    np.ndarray
+        bool ``[M]``.
+    """
+    if not 0.0 < coverage <= 1.0:
+        raise ValueError(f"coverage must lie in (0, 1], got {coverage!r}")
+    reference = _codes(reference, "reference", minimum=2)
+    gaussian = fit_gaussian(reference)
+    radius = np.quantile(mahalanobis_sq(reference, gaussian), coverage)
+    return mahalanobis_sq(points, gaussian) <= radius

@@ -1,13 +1,12 @@
-"""Linear probes: how much of the digit identity a linear read-out can find in a representation.
+"""Helpers of the chapter "The encoder": linear probes of a representation, and PCA, the linear baseline.
 
 A *linear probe* (Alain and Bengio, 2017) freezes a representation (pixels, PCA
 coordinates, an encoder's codes) and trains only a multinomial logistic regression on top
 of it. Its test accuracy measures how *linearly separable* the classes are in that
 representation; it says nothing about how well the representation reconstructs, generates
-or transfers.
-
-:func:`encode` turns images into codes with a frozen encoder; :func:`linear_probe` trains
-and scores the read-out; :func:`majority_baseline` is the floor it must clear.
+or transfers. :func:`encode` turns images into codes with a frozen encoder; :func:`linear_probe`
+trains and scores the read-out; :func:`majority_baseline` is the floor it must clear;
+:class:`PCA` is the best *linear* encoder of each code size.
 
 Shapes: ``N`` examples with ``D`` features each. Features may be given as ``[N, D]`` or
 as ``[N, ...]`` (images), which are flattened to ``[N, D]``.
@@ -17,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data import NUM_CLASSES, check_labels
-from .models._checks import apply_in_batches
+from .._checks import apply_in_batches, check_positive_int
+from ..data import NUM_CLASSES, check_labels
 
 
 def encode(encoder, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
@@ -145,11 +144,9 @@ def linear_probe(
     import keras
     import tensorflow as tf
 
-    for value, name in ((epochs, "epochs"), (batch_size, "batch_size")):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_positive_int(epochs, "epochs")
+    check_positive_int(batch_size, "batch_size")
+    check_positive_int(seed, "seed", minimum=0)
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
 
@@ -241,3 +238,51 @@ def _labels(labels, n: int | None, which: str) -> np.ndarray:
         return check_labels(labels)
     except (ValueError, TypeError) as err:
         raise type(err)(f"{which}_labels: {err}") from None
+
+
+class PCA:
+    """PCA by singular value decomposition.
+
+    Parameters
+    ----------
+    n_components
+        Number ``k`` of principal directions kept.
+
+    Attributes (after :meth:`fit`)
+    ------------------------------
+    mean : np.ndarray
+        ``[D]`` the data mean.
+    components : np.ndarray
+        ``[k, D]`` orthonormal principal directions, by decreasing variance.
+    explained_variance_ratio : np.ndarray
+        ``[k]`` share of the total variance along each direction.
+    """
+
+    def __init__(self, n_components: int):
+        self.n_components = check_positive_int(n_components, "n_components")
+
+    def fit(self, x: np.ndarray) -> "PCA":
+        """Fit on ``x`` of shape ``[N, ...]`` (flattened to ``[N, D]``)."""
+        x = _flat(x)
+        if self.n_components > min(x.shape):
+            raise ValueError(f"n_components={self.n_components} exceeds min(N, D) = {min(x.shape)}")
+        self.mean = x.mean(axis=0)
+        _, singular, vt = np.linalg.svd(x - self.mean, full_matrices=False)
+        variance = singular**2
+        self.components = vt[: self.n_components]
+        self.explained_variance_ratio = variance[: self.n_components] / variance.sum()
+        return self
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """``[N, ...] -> [N, k]`` coordinates along the principal directions."""
+        return (_flat(x) - self.mean) @ self.components.T
+
+    def inverse_transform(self, codes: np.ndarray, shape: tuple[int, ...] | None = None) -> np.ndarray:
+        """``[N, k] -> [N, D]`` (or ``[N, *shape]``): the best rank-``k`` linear reconstruction."""
+        x = np.asarray(codes, np.float64) @ self.components + self.mean
+        return x if shape is None else x.reshape((len(x), *shape))
+
+
+def _flat(x) -> np.ndarray:
+    x = np.asarray(x, np.float64)
+    return x.reshape(len(x), -1)

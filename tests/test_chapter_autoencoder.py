@@ -1,16 +1,14 @@
-"""Reconstruction errors, the PCA baseline, PSNR, noise, and the autoencoder trainer."""
+"""The autoencoder chapter's helpers (chapters.autoencoder): the PCA baseline, noise, and the autoencoder trainer."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
 
-from aegan_tutorial import models, set_seed
-from aegan_tutorial import reconstruction as rec
+from aegan_tutorial import metrics, models, set_seed
+from aegan_tutorial.chapters import autoencoder as rec
 from aegan_tutorial.data import scale_images
-from aegan_tutorial.pca import PCA
+from aegan_tutorial.chapters.encoder import PCA
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +23,7 @@ def test_pca_error_falls_with_code_size_and_vanishes_at_full_rank(digits):
     errors = rec.pca_mse_by_code_size(train, test, [1, 8, 64, 784])
     values = [errors[k] for k in (1, 8, 64, 784)]
     assert all(a > b for a, b in zip(values, values[1:])), values
-    assert values[0] > 0.04  # one direction leaves most of a digit unexplained
+    assert values[0] > 0.04  # one direction leaves most of a digit unexplained; measured: 0.060
     assert values[-1] < 1e-12  # 784 orthonormal directions span every image exactly
 
 
@@ -43,24 +41,12 @@ def test_pca_rejects_bad_sizes_and_shapes(digits):
     train, test = digits
     with pytest.raises(ValueError, match="exceeds min"):
         rec.pca_reconstruction_mse(train[:10], test, 11)
-    with pytest.raises(ValueError, match="positive integers, got 0"):
+    with pytest.raises(ValueError, match="each code size must be a positive integer, got 0"):
         rec.pca_mse_by_code_size(train, test, [0, 2])
     with pytest.raises(ValueError, match="sizes is empty"):
         rec.pca_mse_by_code_size(train, test, [])
     with pytest.raises(ValueError, match="same shape"):
         rec.pca_reconstruction_mse(train, test[:, :14], 2)
-
-
-def test_psnr_of_known_errors():
-    assert rec.psnr(0.01) == pytest.approx(20.0)
-    assert rec.psnr(0.001) == pytest.approx(30.0)
-    assert rec.psnr(255.0**2 / 100, peak=255) == pytest.approx(20.0)
-    assert rec.psnr(0.0) == math.inf
-    assert rec.psnr(0.005) - rec.psnr(0.01) == pytest.approx(10 * math.log10(2))  # halving: +3 dB
-    with pytest.raises(ValueError, match="mse must be a finite number >= 0, got -0.1"):
-        rec.psnr(-0.1)
-    with pytest.raises(ValueError, match="peak must be a positive number"):
-        rec.psnr(0.1, peak=0)
 
 
 def test_add_noise_is_reproducible_clipped_and_has_the_requested_std():
@@ -81,7 +67,7 @@ def test_add_noise_names_the_bad_input():
     grey = np.full((2, 28, 28, 1), 0.5, np.float32)
     with pytest.raises(ValueError, match="std must be a finite number >= 0"):
         rec.add_noise(grey, std=-0.1, seed=0)
-    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+    with pytest.raises(ValueError, match=r"seed must be an integer >= 0, got -1"):
         rec.add_noise(grey, std=0.1, seed=-1)
     with pytest.raises(TypeError, match="floats in \\[0, 1\\], got dtype uint8"):
         rec.add_noise(np.zeros((2, 28, 28, 1), np.uint8), std=0.1, seed=0)
@@ -89,44 +75,17 @@ def test_add_noise_names_the_bad_input():
         rec.add_noise(np.linspace(-1, 1, 2 * 784).reshape(grey.shape), std=0.1, seed=0)
 
 
-def test_reconstruction_mse_of_known_functions(digits):
-    _, test = digits
-    assert rec.reconstruction_mse(lambda x: x, test) == 0.0
-    blank = rec.reconstruction_mse(lambda x: np.zeros_like(x), test)
-    assert blank == pytest.approx(float(np.mean(test.astype(np.float64) ** 2)), rel=1e-6)
-    # batches are only a memory bound: the answer does not depend on them
-    half = lambda x: x / 2  # noqa: E731
-    assert rec.reconstruction_mse(half, test, batch_size=7) == pytest.approx(
-        rec.reconstruction_mse(half, test, batch_size=500), rel=1e-9
-    )
-    # with targets: how far the (identity) output is from other images
-    noisy = rec.add_noise(test, 0.3, seed=0)
-    assert rec.reconstruction_mse(lambda x: x, noisy, targets=test) == pytest.approx(
-        float(np.mean((noisy.astype(np.float64) - test) ** 2))
-    )
-
-
-def test_reconstruction_mse_rejects_mismatches(digits):
-    _, test = digits
-    with pytest.raises(ValueError, match="targets must match images"):
-        rec.reconstruction_mse(lambda x: x, test, targets=test[:10])
-    with pytest.raises(ValueError, match="returned \\[10, 14, 14, 1\\]"):
-        rec.reconstruction_mse(lambda x: x[:, ::2, ::2], test[:10])
-    with pytest.raises(ValueError, match="shape \\[N, 28, 28, 1\\], got \\[300, 28, 28\\]"):
-        rec.reconstruction_mse(lambda x: x, test[..., 0])
-
-
 def test_train_autoencoder_learns_and_denoising_runs_repeat_exactly(digits):
     train, test = digits
     set_seed(0)
     untrained = models.Autoencoder(models.build_encoder(8), models.build_decoder(8))
     plain = rec.train_autoencoder(train, 8, steps=40)
-    assert rec.reconstruction_mse(plain, test) < 0.7 * rec.reconstruction_mse(untrained, test)
+    assert metrics.reconstruction_mse(plain, test) < 0.7 * metrics.reconstruction_mse(untrained, test)  # measured: 0.073 vs 0.232
     # fresh noise every batch, drawn from the seed: the same run twice gives the same weights
     noisy = rec.train_autoencoder(train, 8, noise_std=0.3, steps=40)
     again = rec.train_autoencoder(train, 8, noise_std=0.3, steps=40)
-    np.testing.assert_array_equal(rec.reconstruct(noisy, test[:20]), rec.reconstruct(again, test[:20]))
-    assert not np.array_equal(rec.reconstruct(noisy, test[:20]), rec.reconstruct(plain, test[:20]))
+    np.testing.assert_array_equal(metrics.reconstruct(noisy, test[:20]), metrics.reconstruct(again, test[:20]))
+    assert not np.array_equal(metrics.reconstruct(noisy, test[:20]), metrics.reconstruct(plain, test[:20]))
 
 
 def test_train_autoencoder_checks_its_arguments(digits):

@@ -1,4 +1,4 @@
-r"""The adversarial game in one dimension, where every quantity has a closed form or an integral.
+r"""Helpers of the chapter "The minimax objective": the game in one dimension, where every quantity has a closed form or an integral.
 
 The data and the generator's distribution are two Gaussians on the real line,
 :math:`p_\text{data} = \mathcal N(\mu_d, \sigma_d^2)` and :math:`p_g = \mathcal N(\mu_g, \sigma_g^2)`.
@@ -25,11 +25,12 @@ from typing import Callable, Literal
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers
 
-from .losses import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
-from .models._checks import check_positive_int
+from .._checks import check_positive_int
+from ..losses import GeneratorLoss, discriminator_loss
+from ..models.gan import GAN
+
 
 Objective = Literal["maximise", "minimise"]
 OBJECTIVES = ("maximise", "minimise")
@@ -203,12 +204,14 @@ def generator_gaussian(generator: keras.Model) -> Gaussian:
 
 
 @keras.saving.register_keras_serializable(package="aegan_tutorial")
-class GaussianGAN(keras.Model):
-    """A 1-D GAN: one discriminator step and one generator step per batch of real samples.
+class GaussianGAN(GAN):
+    """A 1-D GAN: :class:`~aegan_tutorial.models.GAN`'s step on points instead of images.
 
     ``fit`` takes real samples ``[N, 1]`` (e.g. ``Gaussian.sample``) and logs ``d_loss``,
     ``g_loss``, ``value`` (the batch estimate of V) and the generator's ``g_mean`` and ``g_std``
-    at the end of each epoch.
+    at the end of each epoch. The training step is ``GAN.train_step`` itself; this class
+    changes only the players' shapes (``[B, 1]``), what it logs, and, for the chapter's
+    demonstration of the source article's sign error, which way the discriminator climbs.
 
     Parameters
     ----------
@@ -222,21 +225,19 @@ class GaussianGAN(keras.Model):
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, seed: int | None = None, **kwargs):
         kwargs.setdefault("name", "gaussian_gan")
-        super().__init__(**kwargs)
+        super().__init__(generator, discriminator, noise_dim=1, seed=seed, **kwargs)
+        self.value_tracker = keras.metrics.Mean(name="value")
+        self.sign = 1.0
+
+    @staticmethod
+    def _check_players(generator: keras.Model, discriminator: keras.Model, noise_dim: int) -> None:
         for role, net in (("generator", generator), ("discriminator", discriminator)):
             if tuple(net.input_shape[1:]) != (1,) or tuple(net.output_shape[1:]) != (1,):
                 raise ValueError(f"the {role} must map [B, 1] to [B, 1]; got {list(net.input_shape)} -> {list(net.output_shape)}")
-        self.generator, self.discriminator, self.seed = generator, discriminator, seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in ("d_loss", "g_loss", "value")}
-        self.built = True
 
     @property
     def metrics(self) -> list:
-        return list(self.trackers.values())
-
-    def call(self, noise, training: bool = False):
-        return self.generator(noise, training=training)
+        return [*super().metrics, self.value_tracker]
 
     def compile(self, d_optimizer=None, g_optimizer=None, discriminator_objective: Objective = "maximise",
                 loss: GeneratorLoss = "non_saturating", train_generator: bool = True, **kwargs) -> None:
@@ -256,47 +257,29 @@ class GaussianGAN(keras.Model):
         """
         if discriminator_objective not in OBJECTIVES:
             raise ValueError(f"discriminator_objective must be one of {OBJECTIVES}, got {discriminator_objective!r}")
-        if loss not in GENERATOR_LOSSES:
-            raise ValueError(f"loss must be one of {GENERATOR_LOSSES}, got {loss!r}")
-        super().compile(**kwargs)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.5)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.5)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        super().compile(
+            d_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.5),
+            (g_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.5)) if train_generator else None,
+            loss=loss, train_generator=train_generator, **kwargs,
+        )
         self.sign = 1.0 if discriminator_objective == "maximise" else -1.0
-        self.loss_kind, self.train_generator = loss, bool(train_generator)
+        self._compile_args["discriminator_objective"] = discriminator_objective
 
-    def sample_noise(self, batch_size) -> tf.Tensor:
-        return tf.random.stateless_normal((batch_size, 1), seed=self.seed_generator.next())
+    def discriminator_objective(self, real_logits, fake_logits):
+        """``-V`` (maximise V, correct) or ``+V`` (the sign error): ``sign · cross-entropy``."""
+        return self.sign * discriminator_loss(real_logits, fake_logits)
 
-    def train_step(self, real):
-        batch_size = tf.shape(real)[0]
-
-        # Discriminator: ascend V (sign +1), i.e. descend −V = the cross-entropy real→1, fake→0.
-        fake = self.generator(self.sample_noise(batch_size))
-        with tf.GradientTape() as tape:
-            minus_v = discriminator_loss(self.discriminator(real), self.discriminator(fake))
-            d_loss = self.sign * minus_v
-        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
-
-        # Generator: make the updated discriminator call fresh samples real.
-        with tf.GradientTape() as tape:
-            g_loss = generator_loss(self.discriminator(self.generator(self.sample_noise(batch_size))), self.loss_kind)
-        if self.train_generator:
-            grads = tape.gradient(g_loss, self.generator.trainable_variables)
-            self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
-
-        for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("value", -minus_v)):
-            self.trackers[name].update_state(value)
-        logs = {m.name: m.result() for m in self.metrics}
+    def record(self, d_loss, g_loss, real_logits, fake_logits) -> dict:
+        """Log the losses, the batch's V, and where the generator's Gaussian stands."""
+        self.value_tracker.update_state(-discriminator_loss(real_logits, fake_logits))
+        logs = super().record(d_loss, g_loss, real_logits, fake_logits)
         affine = _find_affine(self.generator)
         if affine is not None:
             logs.update(g_mean=affine.mean + 0.0, g_std=keras.ops.exp(affine.log_std))
         return logs
 
-    def fit(self, x=None, y=None, **kwargs):
-        """Keras's ``fit`` on real samples ``x`` of shape ``[N, 1]`` (float); no ``y``."""
+    def check_fit_data(self, x, y):
+        """Real samples ``x`` of shape ``[N, 1]`` (float); no ``y``."""
         if y is not None:
             raise TypeError("GaussianGAN.fit takes real samples only (x); the targets real→1, fake→0 are built inside train_step")
         array = np.asarray(x)
@@ -304,29 +287,21 @@ class GaussianGAN(keras.Model):
             raise ValueError(f"GaussianGAN.fit needs float real samples of shape [N, 1], got {array.dtype} {list(array.shape)}")
         if not np.all(np.isfinite(array)):
             raise ValueError("GaussianGAN.fit: the real samples hold NaN or infinity")
-        kwargs.setdefault("shuffle", False)
-        return super().fit(array, **kwargs)
+        return array, None
 
     def get_config(self) -> dict:
-        return {"name": self.name, "seed": self.seed,
-                "generator": keras.saving.serialize_keras_object(self.generator),
-                "discriminator": keras.saving.serialize_keras_object(self.discriminator)}
-
-    @classmethod
-    def from_config(cls, config: dict) -> "GaussianGAN":
-        config = dict(config)
-        generator = keras.saving.deserialize_keras_object(config.pop("generator"))
-        discriminator = keras.saving.deserialize_keras_object(config.pop("discriminator"))
-        return cls(generator, discriminator, **config)
+        config = super().get_config()
+        del config["noise_dim"]  # always 1
+        return config
 
 
 def _find_affine(generator: keras.Model) -> Affine | None:
     return next((layer for layer in generator.layers if isinstance(layer, Affine)), None)
 
 
-def train_discriminator(data: Gaussian, model: Gaussian, steps: int = 2000, batch_size: int = 256,
-                        objective: Objective = "maximise", units: int = 32, learning_rate: float = 1e-3,
-                        seed: int = 0) -> keras.Model:
+def train_discriminator_1d(data: Gaussian, model: Gaussian, steps: int = 2000, batch_size: int = 256,
+                           objective: Objective = "maximise", units: int = 32, learning_rate: float = 1e-3,
+                           seed: int = 0) -> keras.Model:
     """Train :func:`build_discriminator_1d` to tell samples of ``data`` from samples of ``model``.
 
     The game of :class:`GaussianGAN` with the generator held at ``model``: ``steps`` updates on fresh

@@ -1,11 +1,11 @@
-r"""The discriminator on its own: trained against a frozen generator, and what its gradient says.
+r"""Helpers of the chapter "The discriminator": one trained alone, and what its gradient says.
 
 A discriminator maps an image to a logit :math:`\ell(x)`; :math:`D(x) = \sigma(\ell(x))` is its
 probability that :math:`x` is real. This module trains one *alone*, against a generator whose
 weights never change, and measures what it then tells a generator:
 
-* :class:`DiscriminatorTrainer` and :func:`train_discriminator`: the discriminator's half of
-  the GAN's ``train_step`` (real → 1, fake → 0), logging loss, mean :math:`D(\text{real})`,
+* :class:`DiscriminatorTrainer` and :func:`train_discriminator`: the GAN's ``train_step``
+  with the generator frozen, i.e. its discriminator half (real → 1, fake → 0), logging loss, mean :math:`D(\text{real})`,
   mean :math:`D(\text{fake})` and accuracy every few steps, and accuracy on held-out real and
   fresh fake images;
 * :func:`evaluate_discriminator`: those numbers for given image sets;
@@ -26,10 +26,11 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from .data import IMAGE_SHAPE, check_images
-from .losses import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
-from .models._checks import apply_in_batches, check_positive_int
-from .training import gradient_step, guard_optimizer
+from .._checks import apply_in_batches, check_positive_int
+from ..data import IMAGE_SHAPE, check_images
+from ..losses import GENERATOR_LOSSES, GeneratorLoss, generator_loss
+from ..models.gan import GAN
+
 
 __all__ = [
     "DiscriminatorTrainer",
@@ -75,14 +76,15 @@ def _tanh_images(images, where: str, check_range: bool = True) -> np.ndarray:
 
 
 @keras.saving.register_keras_serializable(package="aegan_tutorial")
-class DiscriminatorTrainer(keras.Model):
-    """A discriminator trained against a frozen generator: the first half of ``GAN.train_step``.
+class DiscriminatorTrainer(GAN):
+    """A discriminator trained against a frozen generator: :class:`~aegan_tutorial.models.GAN`'s step, generator frozen.
 
     ``fit`` takes real images (a dataset of float ``[B, 28, 28, 1]`` batches in ``[-1, 1]``);
     each step draws ``B`` fakes from the generator in inference mode and takes one step on the
-    discriminator's cross-entropy (real → 1, fake → 0). The generator is never updated. Logs
-    ``d_loss``, ``d_real`` and ``d_fake`` (mean :math:`D` on the batch's real and fake images)
-    and ``accuracy`` (share of the ``2B`` images on the right side of :math:`D = 0.5`).
+    discriminator's cross-entropy (real → 1, fake → 0): exactly the first half of
+    ``GAN.train_step``, which it runs with ``compile(train_generator=False)``. The generator is
+    never updated. Logs ``d_loss``, ``d_real`` and ``d_fake`` (mean :math:`D` on the batch's real
+    and fake images) and ``accuracy`` (share of the ``2B`` images on the right side of :math:`D = 0.5`).
 
     Parameters
     ----------
@@ -96,21 +98,16 @@ class DiscriminatorTrainer(keras.Model):
 
     def __init__(self, discriminator: keras.Model, generator: keras.Model, seed: int | None = None, **kwargs):
         kwargs.setdefault("name", "discriminator_trainer")
-        super().__init__(**kwargs)
         _check_discriminator(discriminator)
-        self.noise_dim = _check_generator(generator)
-        self.discriminator = discriminator
-        self.generator = generator
-        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
-        self.loss_tracker = keras.metrics.Mean(name="d_loss")
+        noise_dim = _check_generator(generator)
+        super().__init__(generator, discriminator, noise_dim, seed=seed, **kwargs)
         self.real_tracker = keras.metrics.Mean(name="d_real")
         self.fake_tracker = keras.metrics.Mean(name="d_fake")
         self.accuracy_tracker = keras.metrics.Mean(name="accuracy")
-        self.built = True
 
     @property
     def metrics(self) -> list:
-        return [self.loss_tracker, self.real_tracker, self.fake_tracker, self.accuracy_tracker]
+        return [self.d_loss_tracker, self.real_tracker, self.fake_tracker, self.accuracy_tracker]
 
     def call(self, images, training: bool = False):
         """``[B, 28, 28, 1] -> [B, 1]``: the discriminator's logits."""
@@ -118,32 +115,27 @@ class DiscriminatorTrainer(keras.Model):
 
     def compile(self, optimizer: keras.optimizers.Optimizer | None = None, label_smoothing: float = 0.0, **kwargs):
         """Choose the discriminator's optimizer (default: Adam, 2e-4, β₁ = 0.5) and label smoothing."""
-        if not 0.0 <= label_smoothing < 1.0:
-            raise ValueError(f"label_smoothing must lie in [0, 1), got {label_smoothing!r}")
-        super().compile(**kwargs)
-        optimizer = optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam")
-        self.d_optimizer = guard_optimizer(optimizer, self.dtype_policy)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.label_smoothing = float(label_smoothing)
+        kwargs.pop("train_generator", None)
+        super().compile(d_optimizer=optimizer, label_smoothing=label_smoothing, train_generator=False, **kwargs)
 
-    def train_step(self, data):
-        real = data[0] if isinstance(data, tuple) else data
-        noise = keras.random.normal((ops.shape(real)[0], self.noise_dim), seed=self.seed_generator)
-        fake = self.generator(noise, training=False)  # frozen: no update, batch norm in inference mode
-
-        # Maximise V(D, G) for this fixed G: minimise the cross-entropy real→1, fake→0.
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            d_loss = discriminator_loss(real_logits, fake_logits, self.label_smoothing)
-        gradient_step(self.d_optimizer, tape, d_loss, self.discriminator.trainable_variables)
-
+    def record(self, d_loss, g_loss, real_logits, fake_logits) -> dict:
+        """Log the loss, mean D on real and on fake images, and the share judged right."""
         right = ops.concatenate([ops.cast(real_logits > 0, "float32"), ops.cast(fake_logits < 0, "float32")])
-        self.loss_tracker.update_state(d_loss)
         self.real_tracker.update_state(ops.sigmoid(ops.cast(real_logits, "float32")))
         self.fake_tracker.update_state(ops.sigmoid(ops.cast(fake_logits, "float32")))
         self.accuracy_tracker.update_state(right)
-        return {m.name: m.result() for m in self.metrics}
+        return super().record(d_loss, g_loss, real_logits, fake_logits)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["noise_dim"]  # read from the generator
+        return config
+
+    def compile_from_config(self, config: dict) -> None:
+        config = dict(config)
+        config.pop("g_optimizer", None)
+        optimizer = keras.saving.deserialize_keras_object(config.pop("d_optimizer"))
+        self.compile(optimizer, **config)
 
 
 def evaluate_discriminator(discriminator: keras.Model, real: np.ndarray, fake: np.ndarray) -> dict[str, float]:

@@ -1,0 +1,12 @@
+"""Helpers that serve one chapter each, named after the chapter.
+
+The core of the package (``data``, ``models``, ``losses``, ``training``, ``callbacks``,
+``metrics``, ``evaluation``, ``plots``, ``pretrained``, ``runs``, ``cli``) never imports
+from here; these modules import the core.
+
+* :mod:`~aegan_tutorial.chapters.encoder`: linear probes and PCA;
+* :mod:`~aegan_tutorial.chapters.autoencoder`: training small autoencoders, PCA errors, noise;
+* :mod:`~aegan_tutorial.chapters.generator`: upsampling arithmetic, checkerboards, codes against the prior;
+* :mod:`~aegan_tutorial.chapters.discriminator`: a discriminator trained alone, input gradients;
+* :mod:`~aegan_tutorial.chapters.minimax`: the 1-D two-Gaussian game.
+"""

@@ -1,0 +1,194 @@
+"""The book's named models: how each is built, seeded and fed, in one table.
+
+One :class:`ModelSpec` per name is what ``python -m aegan_tutorial train NAME`` trains,
+what :func:`aegan_tutorial.pretrained.load` rebuilds before loading shipped weights, and
+what ``evaluate`` looks up for a ``.keras`` file (:func:`spec_of`), so a published model and
+a model trained from the command line are the same thing. How each *kind* of model is
+scored lives in :mod:`aegan_tutorial.evaluation`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import keras
+
+from ..data import Scale, shift_digits
+from .autoencoder import Autoencoder, build_decoder, build_encoder
+from .classifier import build_classifier
+from .conditional_gan import ConditionalGAN, build_conditional_discriminator, build_conditional_generator
+from .gan import GAN, build_discriminator, build_generator, recommended_optimizers
+
+Kind = str
+"""``"classifier"``, ``"autoencoder"``, ``"generator"`` or ``"conditional_generator"``."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One of the book's trainable models.
+
+    Attributes
+    ----------
+    name
+        What the command line and :func:`aegan_tutorial.pretrained.load` call it.
+    description
+        One line for ``--help``.
+    kind
+        How it is scored and pictured (see :mod:`aegan_tutorial.evaluation`).
+    model_class
+        The class its models are instances of (to recognise a loaded ``.keras`` file).
+    scale
+        Pixel range the model reads (and, for generators, writes).
+    labels
+        Whether training batches carry the digit labels.
+    batch_size
+        Images per training step.
+    epochs
+        Default epochs per budget, ``{"quick": q, "full": f}``.
+    build
+        ``(**config) -> keras.Model``: the bare model (no optimizers).
+    compile
+        ``(model, **config) -> None``: compile it for training.
+    config
+        Default keyword arguments of ``build`` and ``compile`` (recorded in the manifest).
+    seeded
+        Whether the model takes a ``seed`` (of the noise it draws while training).
+    augment
+        Optional ``(batch, seed_pair) -> batch`` for the training images.
+    columns
+        Columns of the per-epoch picture.
+    """
+
+    name: str
+    description: str
+    kind: Kind
+    model_class: type
+    scale: Scale
+    labels: bool
+    batch_size: int
+    epochs: dict
+    build: Callable[..., keras.Model]
+    compile: Callable[..., None]
+    config: dict = field(default_factory=dict)
+    seeded: bool = False
+    augment: Callable | None = None
+    columns: int = 8
+
+
+def _classifier(learning_rate: float = 1e-3) -> keras.Model:
+    return build_classifier()
+
+
+def _compile_classifier(model: keras.Model, learning_rate: float = 1e-3) -> None:
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+
+
+def _autoencoder(latent_dim: int = 32, learning_rate: float = 1e-3) -> Autoencoder:
+    return Autoencoder(build_encoder(latent_dim), build_decoder(latent_dim, "sigmoid"))
+
+
+def _compile_autoencoder(model: Autoencoder, latent_dim: int = 32, learning_rate: float = 1e-3) -> None:
+    model.compile(keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
+
+
+def _dcgan(noise_dim: int = 100, filters: int = 32, seed: int = 0) -> GAN:
+    return GAN(build_generator(noise_dim, filters), build_discriminator(filters), noise_dim=noise_dim, seed=seed)
+
+
+def _cgan(noise_dim: int = 100, filters: int = 32, seed: int = 0) -> ConditionalGAN:
+    return ConditionalGAN(
+        build_conditional_generator(noise_dim, filters=filters),
+        build_conditional_discriminator(filters=filters),
+        noise_dim=noise_dim,
+        seed=seed,
+    )
+
+
+def _compile_gan(model: GAN, **config) -> None:
+    model.compile(*recommended_optimizers())
+
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="classifier",
+            description="the digit classifier behind the evaluation metrics (test accuracy)",
+            kind="classifier", model_class=keras.Model, scale="sigmoid", labels=True, batch_size=128,
+            epochs={"quick": 1, "full": 15}, build=_classifier, compile=_compile_classifier,
+            config={"learning_rate": 1e-3}, augment=shift_digits,
+        ),
+        ModelSpec(
+            name="autoencoder",
+            description="the convolutional autoencoder of Part I, code size 32 (test MSE, PSNR)",
+            kind="autoencoder", model_class=Autoencoder, scale="sigmoid", labels=False, batch_size=128,
+            epochs={"quick": 1, "full": 30}, build=_autoencoder, compile=_compile_autoencoder,
+            config={"latent_dim": 32, "learning_rate": 1e-3},
+        ),
+        ModelSpec(
+            name="dcgan",
+            description="the DCGAN of Part II (FD, precision, recall of its samples)",
+            kind="generator", model_class=GAN, scale="tanh", labels=False, batch_size=64,
+            epochs={"quick": 1, "full": 60}, build=_dcgan, compile=_compile_gan,
+            config={"noise_dim": 100, "filters": 32}, seeded=True,
+        ),
+        ModelSpec(
+            name="cgan",
+            description="the conditional GAN of Part II (FD, precision, recall, class accuracy of its samples)",
+            kind="conditional_generator", model_class=ConditionalGAN, scale="tanh", labels=True, batch_size=64,
+            epochs={"quick": 1, "full": 50}, build=_cgan, compile=_compile_gan,
+            config={"noise_dim": 100, "filters": 32}, seeded=True, columns=10,
+        ),
+    )
+}
+"""Every named model, by name."""
+
+
+def get(name: str) -> ModelSpec:
+    """The spec called ``name``; a ``ValueError`` listing the names otherwise."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}") from None
+
+
+def build(name: str, config: dict | None = None, seed: int = 0, training: bool = True) -> keras.Model:
+    """The model ``name`` from its default config updated by ``config``.
+
+    ``training=True`` compiles it with its optimizers; ``False`` gives the bare model, which
+    is what shipped weights load into (they hold no optimizer state). ``seed`` seeds the
+    noise of the models that draw noise while training.
+    """
+    spec = get(name)
+    kwargs = {**spec.config, **(config or {})}
+    unknown = set(kwargs) - set(spec.config)
+    if unknown:
+        raise ValueError(f"{name} takes no option(s) {sorted(unknown)}; it takes {sorted(spec.config)}")
+    model = spec.build(**kwargs, **({"seed": seed} if spec.seeded else {}))
+    if training:
+        spec.compile(model, **kwargs)
+    return model
+
+
+def inference_copy(model: keras.Model, name: str, config: dict | None = None) -> keras.Model:
+    """A copy of ``model`` (a trained ``name``) without optimizers: what is saved as final weights."""
+    bare = build(name, config, training=False)
+    bare.set_weights(model.get_weights())
+    return bare
+
+
+def spec_of(model: keras.Model) -> ModelSpec:
+    """The spec whose class ``model`` is an instance of, the most specific first.
+
+    A loaded ``.keras`` file says what it is by its class: a ``ConditionalGAN`` is a
+    conditional GAN before it is a ``GAN``, and a plain ``keras.Model`` is the classifier.
+    """
+    matches = [spec for spec in MODELS.values() if isinstance(model, spec.model_class)]
+    if not matches:
+        raise ValueError(f"{type(model).__name__} is none of the book's models ({', '.join(MODELS)})")
+    return max(matches, key=lambda spec: len(spec.model_class.__mro__))

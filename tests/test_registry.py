@@ -1,0 +1,73 @@
+"""The registry of the book's named models: how each is built, recognised and pictured."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from aegan_tutorial import models, runs
+from aegan_tutorial.data import load_mnist, to_uint8
+from aegan_tutorial.models import registry
+
+
+def test_every_model_builds_compiled_or_bare_and_copies_without_optimizers():
+    assert list(registry.MODELS) == ["classifier", "autoencoder", "dcgan", "cgan"]
+    for name, spec in registry.MODELS.items():
+        assert registry.get(name) is spec and spec.name == name
+        trained = registry.build(name)
+        bare = registry.build(name, training=False)
+        assert isinstance(trained, spec.model_class) and trained.compiled and not bare.compiled
+        copy = registry.inference_copy(trained, name)
+        assert not copy.compiled
+        for a, b in zip(trained.get_weights(), copy.get_weights()):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_build_applies_the_config_and_the_seed_and_refuses_unknown_options():
+    assert registry.build("dcgan", {"filters": 8}).generator.get_layer("deconv_14x14").filters == 8
+    assert registry.build("cgan", {"noise_dim": 12}, training=False).noise_dim == 12
+    assert registry.build("dcgan", seed=5, training=False).seed == 5  # the seed of the training noise
+    with pytest.raises(ValueError, match=r"dcgan takes no option\(s\) \['width'\]; it takes \['filters', 'noise_dim'\]"):
+        registry.build("dcgan", {"width": 8})
+    with pytest.raises(ValueError, match="unknown model 'vae'; choose one of: classifier, autoencoder, dcgan, cgan"):
+        registry.get("vae")
+    with pytest.raises(ValueError, match="unknown model 'vae'"):
+        registry.build("vae")
+
+
+def test_spec_of_recognises_each_model_by_its_most_specific_class():
+    for name in registry.MODELS:
+        assert registry.spec_of(registry.build(name, {"filters": 4} if "gan" in name else None, training=False)).name == name
+    # a ConditionalGAN is also a GAN: the more specific spec wins
+    assert issubclass(models.ConditionalGAN, models.GAN)
+    with pytest.raises(ValueError, match="Dense is none of the book's models"):
+        registry.spec_of(keras.layers.Dense(1))
+
+
+def test_epoch_pictures_show_what_each_kind_is_judged_on(mnist_dir):
+    test_images, test_labels = load_mnist("test")
+    for name, count in (("dcgan", 64), ("cgan", 100)):
+        spec = registry.get(name)
+        gan = registry.build(name, {"filters": 4}, training=False)
+        picture = runs.epoch_picture(gan, spec)
+        assert picture.dtype == np.uint8 and picture.shape == (count, 28, 28)
+        np.testing.assert_array_equal(picture, runs.epoch_picture(gan, spec))  # fixed noise: SAMPLE_SEED
+    cgan = registry.build("cgan", {"filters": 4}, training=False)
+    expected = to_uint8(cgan.generate(100, labels=np.repeat(np.arange(10), 10), seed=runs.SAMPLE_SEED), "tanh")
+    np.testing.assert_array_equal(runs.epoch_picture(cgan, registry.get("cgan")), expected)  # a digit per row
+    assert registry.get("cgan").columns == 10
+
+    autoencoder = registry.build("autoencoder", training=False)
+    pairs = runs.epoch_picture(autoencoder, registry.get("autoencoder"))
+    assert pairs.shape == (64, 28, 28)
+    np.testing.assert_array_equal(pairs[0::2], test_images[:32])  # each test digit, then its reconstruction
+    assert not np.array_equal(pairs[1::2], test_images[:32])
+
+    from aegan_tutorial.evaluation import default_classifier, predict_digits
+
+    classifier = default_classifier()
+    wrong = runs.epoch_picture(classifier, registry.get("classifier"))
+    assert 0 < len(wrong) <= 64
+    misread = predict_digits(test_images, classifier) != test_labels
+    np.testing.assert_array_equal(wrong, test_images[misread][:64])
