@@ -24,7 +24,8 @@ book: $(STAMP) $(MATHJAX)
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is in _build/html/index.html"
 
-# The quick budget bounds the run: CI executes every chapter twice (nbval and the site build).
+# The quick budget bounds the run. Each chapter executes once: nbval runs it, and the site build
+# reuses its outputs (conftest.py).
 test: export AEGAN_BUDGET = quick
 test: $(STAMP) $(MATHJAX) $(CHROMIUM)
 	$(PY) -m pytest

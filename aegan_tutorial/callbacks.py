@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -128,6 +129,8 @@ class FixedNoiseSamples(keras.callbacks.Callback):
         self.paths: list[Path] = []
 
     def _generator(self) -> keras.Model:
+        if hasattr(self.model, "averaged_generator"):  # a GAN draws from the average of its weights
+            return self.model.averaged_generator()
         generator = getattr(self.model, "generator", None)
         if generator is None:
             raise TypeError(
@@ -251,41 +254,77 @@ class NonFiniteLossError(FloatingPointError):
     value : float
         Its value (``nan`` or ``±inf``).
     step : int
-        The 1-based training step (batch count since ``fit`` began).
+        The 1-based training step (batch count since ``fit`` began) at which it was seen.
     epoch : int
         The 1-based epoch.
+    first_step : int
+        The first step it can have happened at: ``step`` itself, unless ``fit`` ran several
+        steps per call (``compile(steps_per_execution=k)``), when the logs arrive once per ``k``
+        steps and the error names the steps ``first_step``–``step``.
     """
 
-    def __init__(self, name: str, value: float, step: int, epoch: int):
+    def __init__(self, name: str, value: float, step: int, epoch: int, first_step: int | None = None):
         self.name, self.value, self.step, self.epoch = name, value, step, epoch
+        self.first_step = step if first_step is None else first_step
+        where = f"at step {step}" if self.first_step == step else f"in steps {self.first_step}-{step}"
         super().__init__(
-            f"{name} became {value} at step {step} (epoch {epoch}); training stopped. "
+            f"{name} became {value} {where} (epoch {epoch}); training stopped. "
             "The update of that step was skipped, so the model keeps its last finite "
             "weights. Check the inputs for NaN or infinite pixels, or lower the learning rate."
         )
 
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):
-    """Raise :class:`NonFiniteLossError` at the first batch whose logs hold a non-finite loss."""
+    """Stop at the first non-finite loss and raise :class:`NonFiniteLossError` naming its step.
+
+    Keras calls it with the logs of every call of the training function: after every step, or,
+    with ``compile(steps_per_execution=k)``, after every ``k`` steps. The logs hold the running
+    means of the losses over the epoch, so the first call whose logs are not finite contains the
+    first bad step: the error names that step, or the ``k`` steps of that call. The check itself
+    never reads the device more often than Keras does for its own callbacks (History, the
+    progress bar), and on a GPU the way to read it less often is ``steps_per_execution``: then
+    Keras copies the logs to the host once per ``k`` steps, and this check runs as often.
+
+    It only notes the bad step and sets ``stop_training``, so the loop ends after the call it
+    is running, and raises when that epoch ends, before any other epoch-end callback (a
+    checkpoint, a sample grid) can act. It is ``async_safe``: on backends that hand the logs to
+    callbacks on a worker thread, it does not make the loop wait. The steps run in between
+    cannot spoil the weights: an update whose gradients are not finite is skipped
+    (:func:`~aegan_tutorial.training.guard_optimizer`), so the model keeps finite weights.
+    """
+
+    async_safe = True
 
     def on_train_begin(self, logs=None):
         self._steps_before_epoch = 0
         self._steps_in_epoch = 0
         self._epoch = 0
+        self._first = None  # (first_step, step, epoch, name, value) of the first non-finite loss
+        self._lock = threading.Lock()
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
         self._steps_before_epoch += self._steps_in_epoch
         self._steps_in_epoch = 0
+        self._seen = []  # the batches checked this epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        self._steps_in_epoch = batch + 1
-        for name, value in (logs or {}).items():
-            if "loss" in name and not math.isfinite(float(value)):
+        bad = [(name, float(value)) for name, value in (logs or {}).items()
+               if "loss" in name and not math.isfinite(float(value))]
+        with self._lock:  # on a worker thread, calls may come out of order
+            self._steps_in_epoch = max(self._steps_in_epoch, batch + 1)
+            self._seen.append(batch)
+            if bad:
+                before = max((b for b in self._seen if b < batch), default=-1)  # the previous call's last batch
+                step = self._steps_before_epoch + batch + 1
+                if self._first is None or step < self._first[1]:
+                    self._first = (self._steps_before_epoch + before + 2, step, self._epoch + 1, *bad[0])
                 self.model.stop_training = True
-                raise NonFiniteLossError(
-                    name, float(value), self._steps_before_epoch + batch + 1, self._epoch + 1
-                )
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._first is not None:
+            first_step, step, epoch, name, value = self._first
+            raise NonFiniteLossError(name, value, step, epoch, first_step)
 
 
 class StopAfter(keras.callbacks.Callback):

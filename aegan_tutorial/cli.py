@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", type=_setting, action="append", default=[], metavar="KEY=VALUE",
                        help="an option of the model's builder, e.g. --set filters=64 (repeatable)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar (one line per epoch)")
+    train.add_argument("--deterministic", action=argparse.BooleanOptionalAction, default=None,
+                       help="deterministic ops, so a rerun repeats bit for bit (and no XLA); --no-deterministic: "
+                            "XLA where Keras can use it. Default: deterministic on a CPU, XLA on a GPU")
 
     evaluate = commands.add_parser(
         "evaluate", help="score a pretrained model, a run folder or a .keras file",
@@ -193,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.model, args.out, epochs=args.epochs, seconds=args.seconds, budget_name=args.budget,
                 seed=args.seed, batch_size=args.batch_size, train_images=args.train_images,
                 eval_samples=args.eval_samples, final_samples=args.final_samples,
-                config=dict(args.set) or None, progress=not args.no_progress,
+                config=dict(args.set) or None, progress=not args.no_progress, deterministic=args.deterministic,
                 command=" ".join(["python -m aegan_tutorial", *(sys.argv[1:] if argv is None else argv)]),
             )
             record = json.loads((args.out / "run.json").read_text())

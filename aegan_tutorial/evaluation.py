@@ -74,8 +74,17 @@ EVALUATED_ON = {
 
 @functools.lru_cache(maxsize=1)
 def default_classifier() -> keras.Model:
-    """The pretrained digit classifier (``pretrained.load("classifier")``), loaded once."""
-    return pretrained.load("classifier")
+    """The pretrained digit classifier (``pretrained.load("classifier")``), loaded once, in float32.
+
+    It computes in float32 whatever the global dtype policy is (under ``mixed_float16`` its
+    features would drift, and every FD with them), so its scores match the manifest's.
+    """
+    policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        return pretrained.load("classifier")
+    finally:
+        keras.config.set_dtype_policy(policy)
 
 
 @functools.lru_cache(maxsize=4)

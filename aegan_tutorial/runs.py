@@ -38,7 +38,7 @@ from .evaluation import EVALUATED_ON, evaluate_model, predict_digits
 from .models import registry
 from .models.registry import ModelSpec
 from .plots import image_grid
-from .reproducibility import set_seed
+from .reproducibility import default_determinism, set_seed
 
 SAMPLE_SEED = 1234
 """Seed of the fixed noise behind every sample grid (the same images improve epoch by epoch)."""
@@ -258,7 +258,15 @@ def _equivalent_command(options: dict, out: Path) -> str:
 
 
 def _options_key(options: dict) -> dict:
-    return {k: options[k] for k in ("model", "epochs", "seconds", "seed", "batch_size", "train_images", "config")}
+    """What must match for a run folder to resume: the options, with the model's config defaults filled in.
+
+    Filling the defaults lets a run recorded before its model gained an option resume, when the
+    option's default builds the same network.
+    """
+    key = {k: options.get(k) for k in ("model", "epochs", "seconds", "seed", "batch_size", "train_images", "config")}
+    if key["model"] in registry.MODELS:
+        key["config"] = {**registry.get(key["model"]).config, **(key["config"] or {})}
+    return key
 
 
 def _check_options(model: str, epochs, seconds, budget_name, seed, eval_samples, final_samples, batch_size,
@@ -375,6 +383,7 @@ def train(
     progress: bool = True,
     command: str | None = None,
     callbacks: list | None = None,
+    deterministic: bool | None = None,
 ) -> dict:
     """Train one of the book's models into the run folder ``out``, or resume it there.
 
@@ -409,6 +418,12 @@ def train(
         The command line to record (default: the equivalent ``python -m aegan_tutorial train`` line).
     callbacks
         More Keras callbacks for ``fit`` (after the run's own bookkeeping).
+    deterministic
+        ``True``: TensorFlow's deterministic ops, so a rerun repeats bit for bit (and no XLA);
+        ``False``: XLA where Keras can use it (on a GPU), not bit-identical reruns. ``None``:
+        :func:`~aegan_tutorial.reproducibility.default_determinism` (deterministic on a CPU,
+        XLA on a GPU). Recorded in ``run.json`` with whether XLA was used; a resumed run may
+        choose differently.
 
     Returns
     -------
@@ -431,8 +446,10 @@ def train(
             print(f"{out}: this run is already complete ({previous['epochs_done']} epochs)")
             return previous
 
-    set_seed(seed)
+    deterministic = default_determinism() if deterministic is None else bool(deterministic)
+    set_seed(seed, deterministic=deterministic)  # before the models are compiled: it decides XLA
     images, labels = _training_images(options)
     trained, first_epoch = _start_or_resume(run, options, len(images), command)
+    run.write_record(deterministic=deterministic, xla=bool(trained.jit_compile))
     _fit(run, trained, images, labels, first_epoch, progress, callbacks)
     return _finish(run, trained, final_samples)

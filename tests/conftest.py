@@ -38,6 +38,11 @@ def train_images(mnist_train) -> np.ndarray:
     return mnist_train[0]
 
 
+@pytest.fixture(scope="session")
+def train_labels(mnist_train) -> np.ndarray:
+    return mnist_train[1]
+
+
 @pytest.fixture(autouse=True)
 def _float32_policy():
     """Every test starts and ends with the default float32 policy."""

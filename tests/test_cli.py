@@ -11,6 +11,15 @@ from aegan_tutorial import cli
 from conftest import run_cli
 
 
+def h5_names(path) -> list[str]:
+    import h5py
+
+    names = []
+    with h5py.File(path, "r") as handle:
+        handle.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
+    return names
+
+
 def test_help_documents_every_option(capsys):
     assert cli.main(["--help"]) == 0 and "train" in capsys.readouterr().out
     parser = cli.build_parser()
@@ -22,7 +31,7 @@ def test_help_documents_every_option(capsys):
                 assert action.help, f"{name} {action.option_strings} has no help"
                 assert action.option_strings[-1] in text
     train_help = subparsers["train"].format_help()
-    for option in ("--epochs", "--seconds", "--budget", "--seed", "--out", "MODEL", "resumes"):
+    for option in ("--epochs", "--seconds", "--budget", "--seed", "--out", "MODEL", "resumes", "--no-deterministic"):
         assert option in train_help
 
 
@@ -51,7 +60,7 @@ def test_bad_arguments_get_one_line_and_no_traceback(args, message, capsys):
 def test_train_writes_samples_metrics_and_checkpoints_per_epoch(tmp_path, mnist_dir):
     out = tmp_path / "run"
     result = run_cli("train", "dcgan", "--epochs", "3", "--train-images", "320", "--eval-samples", "50",
-                     "--final-samples", "50", "--out", str(out), "--no-progress")
+                     "--final-samples", "50", "--out", str(out), "--no-progress", "--set", "ema_decay=0.999")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (out / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png", "epoch_003.png"]
     with open(out / "metrics.csv", newline="") as handle:
@@ -66,12 +75,16 @@ def test_train_writes_samples_metrics_and_checkpoints_per_epoch(tmp_path, mnist_
     assert record["command"].startswith("python -m aegan_tutorial train dcgan --epochs 3")
     assert "first 320 of 60,000" in record["data"]
     assert set(record["metrics"]) == {"fd", "precision", "recall"}
+    assert record["deterministic"] is True and record["xla"] is False  # no GPU here: bit-identical reruns, no XLA
+    weights = set(h5_names(out / "model.weights.h5"))
+    assert "vars/0" in weights and "vars/noise_seed_state" in weights  # the GAN's own: the average, and its seed
     # a second call finds the run complete and changes nothing
     again = run_cli("train", "dcgan", "--epochs", "3", "--train-images", "320", "--eval-samples", "50",
-                    "--final-samples", "50", "--out", str(out), "--no-progress")
+                    "--final-samples", "50", "--out", str(out), "--no-progress", "--set", "ema_decay=0.999")
     assert again.returncode == 0 and "already complete" in again.stdout
     # other options for the same folder are refused in one line
-    other = run_cli("train", "dcgan", "--epochs", "4", "--train-images", "320", "--out", str(out))
+    other = run_cli("train", "dcgan", "--epochs", "4", "--train-images", "320", "--out", str(out),
+                    "--set", "ema_decay=0.999")
     assert other.returncode == 2 and "other options" in other.stderr and "Traceback" not in other.stderr
     # evaluate reads the run folder
     scores = run_cli("evaluate", str(out), "--samples", "50", "--json")
@@ -82,9 +95,11 @@ def test_train_writes_samples_metrics_and_checkpoints_per_epoch(tmp_path, mnist_
 def test_seconds_budget_trains_whole_epochs_until_time_is_up(tmp_path, mnist_dir):
     out = tmp_path / "timed"
     result = run_cli("train", "autoencoder", "--seconds", "2", "--train-images", "256", "--batch-size", "64",
-                     "--eval-samples", "20", "--final-samples", "20", "--out", str(out), "--no-progress")
+                     "--eval-samples", "20", "--final-samples", "20", "--out", str(out), "--no-progress",
+                     "--no-deterministic")
     assert result.returncode == 0, result.stderr
     record = json.loads((out / "run.json").read_text())
+    assert record["deterministic"] is False  # the switch is recorded with the run
     with open(out / "metrics.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert record["epochs_done"] == len(rows) >= 1

@@ -12,15 +12,31 @@ import keras
 import numpy as np
 import pytest
 
-from aegan_tutorial import data, models, set_seed
-from conftest import ROOT, changed, weights_of
+from aegan_tutorial import data, evaluation, models, pretrained, set_seed
+from conftest import ROOT, changed, make_cgan, weights_of
 
 
-@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
-def test_gan_trains_under_mixed_precision(policy, train_images):
+def gan_of(kind: str) -> models.GAN:
+    """A DCGAN or a small conditional GAN, built under the current dtype policy (not compiled)."""
+    if kind == "cgan":
+        small = make_cgan(noise_dim=100, compile=False)
+        return models.ConditionalGAN(small.generator, small.discriminator, noise_dim=100, ema_decay=0.999)
     set_seed(0)
+    return models.GAN(models.build_generator(), models.build_discriminator(), noise_dim=100, ema_decay=0.999)
+
+
+def batches_for(kind: str, train_images, train_labels, n: int = 256):
+    """Training batches of 64 for ``kind``: images, with their labels for the conditional GAN."""
+    if kind == "cgan":
+        return data.make_dataset(train_images[:n], batch_size=64, labels=train_labels[:n])
+    return data.make_dataset(train_images[:n], batch_size=64)
+
+
+@pytest.mark.parametrize("kind", ["dcgan", "cgan"])
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_gan_trains_under_mixed_precision(policy, kind, train_images, train_labels):
     keras.mixed_precision.set_global_policy(policy)
-    gan = models.GAN(models.build_generator(), models.build_discriminator(), noise_dim=100)
+    gan = gan_of(kind)
     gan.compile()
     compute = policy.split("_")[1]
     assert gan.generator.layers[1].compute_dtype == compute  # layers compute in low precision
@@ -28,10 +44,11 @@ def test_gan_trains_under_mixed_precision(policy, train_images):
     expected_scale = 2.0**15 if policy == "mixed_float16" else 1.0
     assert float(gan.d_optimizer.scale_loss(1.0)) == float(gan.g_optimizer.scale_loss(1.0)) == expected_scale
     before = weights_of(gan.generator)
-    history = gan.fit(data.make_dataset(train_images[:256], batch_size=64), epochs=1, verbose=0)
+    history = gan.fit(batches_for(kind, train_images, train_labels), epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][0]) and np.isfinite(history.history["g_loss"][0])
     assert int(gan.g_optimizer.iterations) > 0  # loss-scaled steps were applied, not all skipped
     assert changed(before, weights_of(gan.generator))
+    assert all(v.dtype == "float32" for v in gan.ema_weights) and float(gan.ema_updates) == 4
     samples = gan.generate(4, seed=0)
     assert samples.dtype == np.float32 and np.isfinite(samples).all()
 
@@ -51,16 +68,54 @@ def test_autoencoder_trains_under_mixed_float16(train_images):
     assert autoencoder.predict(x[:2], verbose=0).dtype == np.float32
 
 
-def test_gan_trains_with_xla(train_images):
+@pytest.mark.parametrize("kind", ["dcgan", "cgan"])
+def test_gan_trains_with_xla(kind, train_images, train_labels):
+    gan = gan_of(kind)
     set_seed(0, deterministic=False)  # Keras declines XLA while TF op determinism is on
-    gan = models.GAN(models.build_generator(), models.build_discriminator(), noise_dim=100)
     gan.compile(jit_compile=True)
     assert gan.jit_compile
     g_before, d_before = weights_of(gan.generator), weights_of(gan.discriminator)
-    history = gan.fit(data.make_dataset(train_images[:256], batch_size=64), epochs=1, verbose=0)
+    history = gan.fit(batches_for(kind, train_images, train_labels), epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][0]) and np.isfinite(history.history["g_loss"][0])
     assert int(gan.d_optimizer.iterations) == int(gan.g_optimizer.iterations) == 4
     assert changed(g_before, weights_of(gan.generator)) and changed(d_before, weights_of(gan.discriminator))
+    set_seed(0)  # back to the deterministic default
+
+
+def test_determinism_is_a_choice_that_decides_xla():
+    gan = gan_of("dcgan")
+    set_seed(0, deterministic=True)
+    gan.compile()
+    assert gan.jit_compile is False  # "auto" resolves to off (on a CPU, and on a GPU while deterministic)
+    with pytest.warns(UserWarning, match="jit_compile"):
+        gan.compile(jit_compile=True)  # downgraded: Keras declines XLA under op determinism
+    assert gan.jit_compile is False
+    set_seed(0, deterministic=False)
+    gan.compile(jit_compile=True)
+    assert gan.jit_compile is True
+    set_seed(0)
+    from aegan_tutorial.reproducibility import default_determinism
+
+    assert default_determinism() is True  # this machine has no GPU: runs repeat bit for bit by default
+
+
+def test_the_evaluation_classifier_computes_in_float32_under_mixed_precision():
+    images = evaluation.evaluation_images(300)[0]
+    evaluation.default_classifier.cache_clear()
+    try:
+        expected = evaluation.classifier_features(images)
+        evaluation.default_classifier.cache_clear()
+        keras.mixed_precision.set_global_policy("mixed_float16")
+        classifier = evaluation.default_classifier()  # first loaded under the mixed policy
+        assert {layer.compute_dtype for layer in classifier.layers if layer.weights} == {"float32"}
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"  # the policy is left as it was
+        features = evaluation.classifier_features(images)
+        assert features.dtype == np.float64
+        np.testing.assert_array_equal(features, expected)  # the same numbers, so FDs match the manifest's
+        # a model built under the policy still computes in float16
+        assert models.build_generator().layers[1].compute_dtype == "float16"
+    finally:
+        evaluation.default_classifier.cache_clear()
 
 
 MIRRORED = textwrap.dedent(
@@ -72,14 +127,22 @@ MIRRORED = textwrap.dedent(
     import numpy as np
     from aegan_tutorial import data, models, set_seed
 
+    conditional = sys.argv[1] == "cgan"
     set_seed(0)
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     with strategy.scope():
-        gan = models.GAN(models.build_generator(), models.build_discriminator(), noise_dim=100, seed=0)
+        if conditional:
+            gan = models.ConditionalGAN(models.build_conditional_generator(100, filters=8),
+                                        models.build_conditional_discriminator(filters=8), noise_dim=100, seed=0,
+                                        ema_decay=0.999)
+        else:
+            gan = models.GAN(models.build_generator(), models.build_discriminator(), noise_dim=100, seed=0,
+                             ema_decay=0.999)
         gan.compile()
-    images, _ = data.load_mnist("train")
+    images, labels = data.load_mnist("train")
     before = [v.numpy() for v in gan.generator.trainable_variables]
-    history = gan.fit(data.make_dataset(images[:512], batch_size=64), epochs=2, verbose=0)
+    batches = data.make_dataset(images[:512], batch_size=64, labels=labels[:512] if conditional else None)
+    history = gan.fit(batches, epochs=2, verbose=0)
     after = [v.numpy() for v in gan.generator.trainable_variables]
     # the two replicas must hold the same weights
     replicas_agree = all(
@@ -91,7 +154,13 @@ MIRRORED = textwrap.dedent(
     def draw():
         return strategy.run(lambda: gan.sample_noise(4))
     noise = strategy.experimental_local_results(draw())
+    averages_agree = all(
+        all(np.array_equal(v.value.values[0].numpy(), r.numpy()) for r in v.value.values) for v in gan.ema_weights
+    )
     json.dump({
+        "averages_agree": averages_agree,
+        "ema_updates": float(gan.ema_updates.numpy()),
+        "samples_finite": bool(np.isfinite(gan.generate(8, seed=0)).all()),
         "replicas": strategy.num_replicas_in_sync,
         "variable_type": type(gan.generator.trainable_variables[0].value).__name__,
         "history": history.history,
@@ -104,9 +173,20 @@ MIRRORED = textwrap.dedent(
 )
 
 
-def test_gan_trains_under_a_mirrored_strategy_on_two_cpu_devices(mnist_dir):
+def in_two_replica_process(script: str, mnist_dir, *args: str) -> dict:
+    """Run ``script`` in a fresh Python whose CPU is split in two devices; return the JSON it prints last."""
     env = {**os.environ, "AEGAN_DATA_DIR": str(mnist_dir), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    run = subprocess.run([sys.executable, "-c", MIRRORED], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    run = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, cwd=ROOT,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("kind", ["dcgan", "cgan"])
+def test_gan_trains_under_a_mirrored_strategy_on_two_cpu_devices(kind, mnist_dir):
+    env = {**os.environ, "AEGAN_DATA_DIR": str(mnist_dir), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    run = subprocess.run([sys.executable, "-c", MIRRORED, kind], capture_output=True, text=True, env=env, cwd=ROOT,
+                         timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["replicas"] == 2
@@ -114,3 +194,69 @@ def test_gan_trains_under_a_mirrored_strategy_on_two_cpu_devices(mnist_dir):
     assert all(np.isfinite(result["history"]["d_loss"] + result["history"]["g_loss"]))
     assert result["changed"] and result["replicas_agree"] and result["noise_differs"]
     assert result["d_steps"] == 16  # 2 epochs of 8 global batches
+    assert result["averages_agree"] and result["ema_updates"] == 16 and result["samples_finite"]
+
+
+REPLICAS = textwrap.dedent(
+    """
+    import json, sys
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    import numpy as np
+    from keras import layers
+    from aegan_tutorial import data, models, set_seed
+    from aegan_tutorial.models import gan as gan_module
+
+    conditional = sys.argv[1] == "cgan"
+    images, labels = data.load_mnist("train")
+    real = data.scale_images(images[:64])
+
+    def fixed_fakes_generator():
+        # the fakes ignore the noise (zero kernel), so every replica's fakes equal the 1-device ones
+        noise = keras.Input((100,))
+        inputs = [noise, keras.Input((), dtype="int32")] if conditional else noise
+        x = layers.Dense(784, kernel_initializer="zeros", bias_initializer=keras.initializers.RandomUniform(-1, 1, seed=1))(noise)
+        return keras.Model(inputs, layers.Activation("tanh")(layers.Reshape((28, 28, 1))(x)))
+
+    def one_discriminator_step(strategy):
+        with strategy.scope():
+            set_seed(0)
+            if conditional:
+                gan = models.ConditionalGAN(fixed_fakes_generator(), models.build_conditional_discriminator(filters=8),
+                                            noise_dim=100, seed=0)
+            else:
+                gan = models.GAN(fixed_fakes_generator(), models.build_discriminator(8), noise_dim=100, seed=0)
+            gan.compile(keras.optimizers.SGD(0.5), train_generator=False)
+        before = [w.numpy() for w in gan.discriminator.weights]
+        batch = tf.data.Dataset.from_tensor_slices((real, labels[:64]) if conditional else real).batch(64)
+        gan.fit(batch, epochs=1, verbose=0)  # one step on the global batch of 64
+        after = [w.numpy() for w in gan.discriminator.weights]
+        return after, max(float(np.abs(a - b).max()) for a, b in zip(after, before))
+
+    def gap(a, b):
+        return max(float(np.abs(x - y).max()) for x, y in zip(a, b))
+
+    one, moved = one_discriminator_step(tf.distribute.OneDeviceStrategy("/cpu:0"))
+    two, _ = one_discriminator_step(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+
+    # the same step with the 1/replicas factor left out: the replicas' gradients summed, not averaged
+    right = gan_module.gradient_step
+    def without_the_factor(optimizer, tape, loss, variables):
+        grads = tape.gradient(loss, variables, output_gradients=optimizer.scale_loss(tf.constant(1.0)))
+        optimizer.apply(grads, variables)
+    gan_module.gradient_step = without_the_factor
+    doubled, _ = one_discriminator_step(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+    gan_module.gradient_step = right
+    json.dump({"moved": moved, "gap": gap(one, two), "gap_without_factor": gap(one, doubled)}, sys.stdout)
+    """
+)
+
+
+@pytest.mark.parametrize("kind", ["dcgan", "cgan"])
+def test_a_discriminator_step_on_two_replicas_equals_the_same_global_batch_on_one_device(kind, mnist_dir):
+    result = in_two_replica_process(REPLICAS, mnist_dir, kind)
+    assert result["moved"] > 1e-3  # the step changed the weights (measured: about 0.05)
+    assert result["gap"] < 1e-5, result  # measured: about 1e-7 (float32 sums in another order)
+    assert result["gap_without_factor"] > 100 * max(result["gap"], 1e-7), result  # a missing 1/2 is caught

@@ -28,7 +28,13 @@ def test_build_applies_the_config_and_the_seed_and_refuses_unknown_options():
     assert registry.build("dcgan", {"filters": 8}).generator.get_layer("deconv_14x14").filters == 8
     assert registry.build("cgan", {"noise_dim": 12}, training=False).noise_dim == 12
     assert registry.build("dcgan", seed=5, training=False).seed == 5  # the seed of the training noise
-    with pytest.raises(ValueError, match=r"dcgan takes no option\(s\) \['width'\]; it takes \['filters', 'noise_dim'\]"):
+    wide_d = registry.build("dcgan", {"filters": 8, "d_filters": 16, "d_hidden": 12, "learning_rate": 1e-3,
+                                      "ema_decay": None})
+    assert wide_d.discriminator.get_layer("conv_14x14").filters == 16 and wide_d.ema_decay is None
+    assert wide_d.discriminator.get_layer("hidden").units == 12
+    assert float(wide_d.d_optimizer.learning_rate) == float(wide_d.g_optimizer.learning_rate) == pytest.approx(1e-3)
+    with pytest.raises(ValueError, match=r"dcgan takes no option\(s\) \['width'\]; it takes \['d_filters', 'd_hidden', 'ema_decay', "
+                                         r"'filters', 'learning_rate', 'noise_dim'\]"):
         registry.build("dcgan", {"width": 8})
     with pytest.raises(ValueError, match="unknown model 'vae'; choose one of: classifier, autoencoder, dcgan, cgan"):
         registry.get("vae")

@@ -56,22 +56,25 @@ def assert_same_weights(a_dir, b_dir) -> None:
 @pytest.mark.parametrize("model", ["dcgan", "classifier", "autoencoder"])
 def test_an_interrupted_run_resumes_to_the_uninterrupted_weights(model, tmp_path, mnist_dir, capsys):
     straight, interrupted = tmp_path / "straight", tmp_path / "interrupted"
+    options = {**OPTIONS, "config": {"ema_decay": 0.999}} if model == "dcgan" else OPTIONS  # the average resumes too
     keras.backend.clear_session()  # each run names its layers from scratch, as a fresh process does
-    runs.train(model, straight, **OPTIONS)
+    runs.train(model, straight, **options)
 
     keras.backend.clear_session()
     with pytest.raises(Interrupted):
-        runs.train(model, interrupted, callbacks=[InterruptAt(STOP_AT_STEP)], **OPTIONS)
+        runs.train(model, interrupted, callbacks=[InterruptAt(STOP_AT_STEP)], **options)
     latest = json.loads((interrupted / "checkpoints" / "latest.json").read_text())
     assert latest["epoch"] == 1 and not (interrupted / "model.weights.h5").exists()
     assert json.loads((interrupted / "run.json").read_text())["status"] == "running"
 
     capsys.readouterr()
     keras.backend.clear_session()
-    record = runs.train(model, interrupted, **OPTIONS)
+    record = runs.train(model, interrupted, **options)
     assert "resuming after epoch 1" in capsys.readouterr().out
 
     assert_same_weights(straight, interrupted)
+    if model == "dcgan":
+        assert "vars/0" in h5_arrays(straight / "model.weights.h5")  # the average (the GAN's own variables)
     with open(interrupted / "metrics.csv", newline="") as handle:
         epochs = [int(row["epoch"]) for row in csv.DictReader(handle)]
     assert epochs == [1, 2, 3]
@@ -99,3 +102,12 @@ def test_a_run_killed_by_sigkill_resumes_to_the_uninterrupted_weights(tmp_path, 
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming after epoch" in resumed.stdout
     assert_same_weights(straight, killed)
+
+
+def test_a_run_recorded_before_an_option_existed_still_resumes():
+    """Options are compared with the model's defaults filled in: a new option at its default builds the same model."""
+    recorded = {"model": "dcgan", "epochs": 3, "seconds": None, "seed": 0, "batch_size": 64, "train_images": None,
+                "config": {"filters": 64}}
+    now = {**recorded, "config": {**runs.registry.get("dcgan").config, "filters": 64}}
+    assert runs._options_key(recorded) == runs._options_key(now)
+    assert runs._options_key(recorded) != runs._options_key({**now, "config": {**now["config"], "d_hidden": 8}})

@@ -1,12 +1,16 @@
 """The rendered site in a real browser: every page loads cleanly, with its images, links and buttons.
 
-The book is built (as ``make book`` does, chapters executed under the quick budget) when
-``_build/html`` is missing or older than its sources, then every page is opened in
-Debian's headless Chromium, driven by Playwright.
+The book is built when ``_build/html`` is missing or older than its sources, then every
+page is opened in Debian's headless Chromium, driven by Playwright. In ``make test`` the
+chapters have just run under nbval, which executes each of them under the quick budget; the
+root ``conftest.py`` keeps what they printed and drew, so the site is built from those
+executed notebooks with execution off and no chapter runs twice. Run alone, this test builds
+the book as ``make book`` does, executing every chapter.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,7 +25,15 @@ import yaml
 
 from conftest import ROOT
 
+sys.path.insert(0, str(ROOT))
+import importlib.util  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("executed_notebooks", ROOT / "conftest.py")
+executed_notebooks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(executed_notebooks)
+
 HTML = ROOT / "_build" / "html"
+BUILT_FROM = ".built_from"  # in the built site: "executed notebooks" (nbval's) or "sources" (executed by the build)
 CHROMIUM = "/usr/bin/chromium"
 SOURCES = [ROOT / "_config.yml", ROOT / "_toc.yml", *ROOT.glob("book/**/*"), *ROOT.glob("aegan_tutorial/**/*.py")]
 NOISE = re.compile(
@@ -36,17 +48,55 @@ def toc_pages() -> list[str]:
     return [f"{page}.html" for page in pages]
 
 
+def chapter_notebooks() -> list[Path]:
+    return [ROOT / page.replace(".html", ".ipynb") for page in toc_pages() if (ROOT / page.replace(".html", ".ipynb")).exists()]
+
+
+def staged_book(executed: dict[Path, Path]) -> Path:
+    """A copy of the book's sources with the executed chapters in place and execution off."""
+    stage = ROOT / "_build" / "executed_book"
+    shutil.rmtree(stage, ignore_errors=True)
+    shutil.copytree(ROOT / "book", stage / "book", ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+    for source, done in executed.items():
+        shutil.copy2(done, stage / source.relative_to(ROOT))
+    shutil.copy2(ROOT / "_toc.yml", stage / "_toc.yml")
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["execute"]["execute_notebooks"] = "off"
+    (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    (stage / "aegan_tutorial").symlink_to(ROOT / "aegan_tutorial")  # what the chapters include from source
+    return stage
+
+
 @pytest.fixture(scope="module")
 def site() -> Path:
     index = HTML / "index.html"
     newest = max(p.stat().st_mtime for p in SOURCES if p.is_file())
     if not index.exists() or index.stat().st_mtime < newest:
-        shutil.rmtree(ROOT / "_build", ignore_errors=True)
-        build = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(ROOT), "--warningiserror", "--keep-going"]
+        executed = executed_notebooks.executed_chapters(chapter_notebooks())
+        shutil.rmtree(HTML.parent / "html", ignore_errors=True)
+        shutil.rmtree(HTML.parent / ".doctrees", ignore_errors=True)
+        source = ROOT if executed is None else staged_book(executed)  # None: run alone, so execute the chapters
+        build = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(source), "--path-output", str(ROOT),
+                 "--warningiserror", "--keep-going"]
         env = {**os.environ, "AEGAN_BUDGET": os.environ.get("AEGAN_BUDGET", "quick")}
         run = subprocess.run(build, capture_output=True, text=True, env=env, cwd=ROOT)
         assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
+        (HTML / BUILT_FROM).write_text("executed notebooks" if executed is not None else "sources")
     return HTML
+
+
+def test_the_site_reuses_the_chapters_nbval_executed(site):
+    """In ``make test`` no chapter runs twice: the site was built from nbval's executed notebooks."""
+    executed = executed_notebooks.executed_chapters(chapter_notebooks())
+    if executed is None:
+        pytest.skip("the chapters did not run under nbval in this session (this test file ran alone)")
+    assert (site / BUILT_FROM).read_text() == "executed notebooks"
+    for source, done in executed.items():
+        outputs = [o for cell in json.loads(done.read_text())["cells"] if cell["cell_type"] == "code" for o in cell["outputs"]]
+        assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {}) for o in outputs) or \
+            source.stem in ("preface",), f"{source.name}: nbval's figures were not kept"
+        page = (site / source.relative_to(ROOT)).with_suffix(".html").read_text()
+        assert "This chapter ran in" in page, f"{source.stem}.html lacks the output of the chapter's last cell"
 
 
 @pytest.fixture(scope="module")

@@ -181,10 +181,29 @@ def test_nan_images_stop_gan_training_at_that_step_with_finite_weights(train_ima
     with pytest.raises(NonFiniteLossError, match=r"d_loss became nan at step 3 \(epoch 1\).*last finite") as err:
         gan.fit(dataset, epochs=2, callbacks=[KeepWeights()], verbose=0)
     assert err.value.step == 3 and err.value.name == "d_loss"
-    assert len(snapshots) == 2  # the run stopped at once
+    assert len(snapshots) == 3  # the run stopped after the poisoned batch
     assert all(np.isfinite(w).all() for w in weights_of(gan))
-    for kept, now in zip(snapshots[-1], weights_of(gan.discriminator)):
+    for kept, now in zip(snapshots[1], weights_of(gan.discriminator)):
         np.testing.assert_array_equal(kept, now)  # the poisoned update was skipped
+
+
+def test_with_several_steps_per_call_the_guard_checks_once_per_call_and_names_the_steps(train_images):
+    gan = tiny_gan(steps_per_execution=4)  # a GPU's way to copy the logs to the host less often
+    calls = []
+
+    class CountCalls(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            calls.append(batch)
+
+    clean = data.scale_images(train_images[:256]).reshape(8, 32, 28, 28, 1)
+    gan.fit(tf.data.Dataset.from_tensor_slices(clean), epochs=1, callbacks=[CountCalls()], verbose=0)
+    assert calls == [3, 7]  # 8 steps, two calls: the guard read the losses twice, not eight times
+    poisoned = clean.copy()
+    poisoned[5, 0, 10, 10, 0] = np.nan  # step 6, in the second call
+    with pytest.raises(NonFiniteLossError, match=r"d_loss became nan in steps 5-8 \(epoch 1\)") as err:
+        gan.fit(tf.data.Dataset.from_tensor_slices(poisoned), epochs=3, verbose=0)
+    assert (err.value.first_step, err.value.step) == (5, 8)
+    assert all(np.isfinite(w).all() for w in weights_of(gan))
 
 
 def test_stop_after_ends_training_on_time(train_images):

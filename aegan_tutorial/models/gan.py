@@ -6,7 +6,8 @@ Shapes (``B`` images, noise size ``n``, width ``f``)::
     discriminator:  [B, 28, 28, 1] --conv s2--> [B, 14, 14, f] --conv s2--> [B, 7, 7, 2f] --> [B, 1] (logit)
 
 The GAN's ``train_step`` alternates one discriminator step and one generator step on
-the value function of :mod:`aegan_tutorial.losses`. It is the one GAN step of the package:
+the value function of :mod:`aegan_tutorial.losses`, and, when asked to, updates an exponential
+moving average of the generator's weights (the *averaged generator*, which ``generate`` then draws from). It is the one GAN step of the package:
 :class:`~aegan_tutorial.models.ConditionalGAN` changes only how the label reaches each
 player, and the trainers of the chapters (a discriminator trained against a frozen
 generator, the 1-D Gaussian game) change only what they log or which way the
@@ -77,7 +78,8 @@ def upsample_to_image(x, filters: int, kernel_size: int = 4, upsampling: str = "
     return layers.Activation("tanh", dtype="float32", name="image")(up(x, 1, "28x28", bias=True))
 
 
-def build_discriminator(filters: int = 32, dropout: float = 0.0, name: str = "discriminator") -> keras.Model:
+def build_discriminator(filters: int = 32, dropout: float = 0.0, hidden: int = 0,
+                        name: str = "discriminator") -> keras.Model:
     """A convolutional real-versus-fake classifier that outputs logits.
 
     Parameters
@@ -86,6 +88,9 @@ def build_discriminator(filters: int = 32, dropout: float = 0.0, name: str = "di
         Width ``f``: channels at 14×14 (twice as many at 7×7).
     dropout
         Rate of the dropout after each LeakyReLU, in ``[0, 1)`` (0: no dropout layers).
+    hidden
+        Units of a fully connected LeakyReLU layer between the features and the logit (0: the
+        logit reads the features directly, a linear read-out of local patterns).
 
     Returns
     -------
@@ -93,9 +98,15 @@ def build_discriminator(filters: int = 32, dropout: float = 0.0, name: str = "di
         ``[B, 28, 28, 1] -> [B, 1]`` logits ``ℓ``; ``D(x) = sigmoid(ℓ)`` is the probability
         that ``x`` is real (float32 also under mixed precision).
     """
+    check_positive_int(hidden, "hidden", minimum=0)
     image = keras.Input(IMAGE_SHAPE, name="image")
-    logit = layers.Dense(1, dtype="float32", name="logit")(image_features(image, filters, dropout))
-    return keras.Model(image, logit, name=name)
+    # the logit layer is made first: Keras seeds each initializer when its layer is made, so this
+    # order keeps the initial weights (and every seeded run) of the discriminator without `hidden`
+    read_out = layers.Dense(1, dtype="float32", name="logit")
+    x = image_features(image, filters, dropout)
+    if hidden:
+        x = layers.LeakyReLU(0.2)(layers.Dense(hidden, name="hidden")(x))
+    return keras.Model(image, read_out(x), name=name)
 
 
 def image_features(image, filters: int, dropout: float = 0.0, flatten_name: str | None = None):
@@ -114,12 +125,23 @@ def image_features(image, filters: int, dropout: float = 0.0, flatten_name: str 
     return layers.Flatten(name=flatten_name)(x)
 
 
-def recommended_optimizers() -> tuple[keras.optimizers.Optimizer, keras.optimizers.Optimizer]:
-    """``(d_optimizer, g_optimizer)``: Adam with β₁ = 0.5, as in the DCGAN paper."""
+def recommended_optimizers(learning_rate: float = 2e-4) -> tuple[keras.optimizers.Optimizer, keras.optimizers.Optimizer]:
+    """``(d_optimizer, g_optimizer)``: Adam with β₁ = 0.5 and learning rate 2e-4, as in the DCGAN paper."""
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
     return (
-        keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam"),
-        keras.optimizers.Adam(2e-4, beta_1=0.5, name="g_adam"),
+        keras.optimizers.Adam(learning_rate, beta_1=0.5, name="d_adam"),
+        keras.optimizers.Adam(learning_rate, beta_1=0.5, name="g_adam"),
     )
+
+
+def check_ema_decay(ema_decay) -> float | None:
+    """``ema_decay`` as a float in ``(0, 1)``, or ``None`` (no average); a ``ValueError`` otherwise."""
+    if ema_decay is None:
+        return None
+    if isinstance(ema_decay, bool) or not isinstance(ema_decay, (int, float, np.floating)) or not 0.0 < ema_decay < 1.0:
+        raise ValueError(f"ema_decay must be a number in (0, 1) (e.g. 0.999) or None for no average, got {ema_decay!r}")
+    return float(ema_decay)
 
 
 def deserialize_submodels(config: dict, *names: str) -> dict:
@@ -157,6 +179,14 @@ class GAN(keras.Model):
     ``(images, labels)`` pairs work too, the labels are ignored) and logs ``d_loss`` and
     ``g_loss``. Calling the model maps noise to images.
 
+    With ``ema_decay`` set, after every generator step the GAN updates an exponential moving
+    average of the generator's weights (Yazıcı et al. 2019; Karras et al. 2018),
+    ``θ̄ ← β θ̄ + (1 − β) θ`` with ``β = min(ema_decay, (1 + t) / (10 + t))`` at update ``t``
+    (so a short run is not dominated by the untrained weights). :meth:`generate`, calling the
+    model and the package's evaluation then use :meth:`averaged_generator`; the average is
+    saved and loaded with the model, so a resumed run continues it. It is off by default: on
+    the book's DCGAN it did not lower the FD measurably (``benchmarks/ema_effect.py``).
+
     Subclasses that feed the players something besides noise and images override the
     hooks :meth:`unpack`, :meth:`generator_inputs` and :meth:`discriminator_inputs` (as
     :class:`~aegan_tutorial.models.ConditionalGAN` does with the label), and
@@ -172,6 +202,10 @@ class GAN(keras.Model):
         Size of the noise ``z``; must match the generator's input.
     seed
         Seed of the noise drawn during training (``None``: from the global seed).
+    ema_decay
+        Decay ``β`` of the average of the generator's weights, in ``(0, 1)`` (0.999: about the
+        last 1,000 steps); ``None`` (the default): no average, ``generate`` uses the generator as
+        trained.
     """
 
     def __init__(
@@ -180,6 +214,7 @@ class GAN(keras.Model):
         discriminator: keras.Model,
         noise_dim: int,
         seed: int | None = None,
+        ema_decay: float | None = None,
         **kwargs,
     ):
         kwargs.setdefault("name", "gan")
@@ -194,6 +229,19 @@ class GAN(keras.Model):
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.train_generator = True
+        self.ema_decay = check_ema_decay(ema_decay)
+        self.ema_weights: list = []
+        if self.ema_decay is not None:
+            # θ̄ starts at θ; "mean" aggregation lets every replica update it inside the step
+            self.ema_weights = [
+                self.add_weight(shape=w.shape, initializer="zeros", trainable=False, autocast=False,
+                                aggregation="mean", name=f"ema_{i}")
+                for i, w in enumerate(generator.weights)
+            ]
+            for average, weight in zip(self.ema_weights, generator.weights):
+                average.assign(weight)
+            self.ema_updates = self.add_weight(shape=(), initializer="zeros", trainable=False, autocast=False,
+                                               aggregation="mean", name="ema_updates")
         self.built = True
 
     @staticmethod
@@ -221,8 +269,37 @@ class GAN(keras.Model):
         return [self.d_loss_tracker, self.g_loss_tracker] if self.train_generator else [self.d_loss_tracker]
 
     def call(self, noise, training: bool = False):
-        """``[B, noise_dim] -> [B, 28, 28, 1]``: the generator."""
-        return self.generator(noise, training=training)
+        """``[B, noise_dim] -> [B, 28, 28, 1]``: the generator (its average, outside training)."""
+        if training or self.ema_decay is None:
+            return self.generator(noise, training=training)
+        return self.averaged_generator()(noise, training=False)
+
+    # --- the average of the generator's weights -------------------------------------------------
+
+    def update_average(self) -> None:
+        """``θ̄ ← β θ̄ + (1 − β) θ``, ``β = min(ema_decay, (1 + t) / (10 + t))``, ``t`` = updates so far."""
+        t = self.ema_updates + 1.0
+        self.ema_updates.assign(t)
+        beta = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        for average, weight in zip(self.ema_weights, self.generator.weights):
+            average.assign(beta * average + (1.0 - beta) * tf.cast(weight, average.dtype))
+
+    def averaged_generator(self) -> keras.Model:
+        """The generator with the averaged weights ``θ̄`` (the trained generator if there is no average).
+
+        A copy of the generator's network, refreshed from the average on every call: what
+        :meth:`generate` draws from, and what to save or publish as "the generator".
+        """
+        if self.ema_decay is None:
+            return self.generator
+        copy = self.__dict__.get("_averaged_copy")  # kept out of Keras's tracking: not a weight of the GAN
+        if copy is None:
+            copy = keras.models.clone_model(self.generator)
+            copy.trainable = False
+            self.__dict__["_averaged_copy"] = copy
+        for target, average in zip(copy.weights, self.ema_weights):
+            target.assign(average)
+        return copy
 
     def compile(
         self,
@@ -334,6 +411,8 @@ class GAN(keras.Model):
             with tf.GradientTape() as tape:
                 g_loss = generator_loss(D(G(self.sample_noise(batch_size))), self.loss_kind)
             gradient_step(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
+            if self.ema_decay is not None:
+                self.update_average()  # θ̄ follows θ
 
         return self.record(d_loss, g_loss, real_logits, fake_logits)
 
@@ -383,7 +462,7 @@ class GAN(keras.Model):
         check_positive_int(n, "n")
         noise = keras.random.normal((n, self.noise_dim), seed=seed)
         inputs = self.generator_inputs(noise, condition)
-        return apply_in_batches(self.generator, inputs, batch_size)
+        return apply_in_batches(self.averaged_generator(), inputs, batch_size)
 
     # --- saving --------------------------------------------------------------------------------
 
@@ -402,6 +481,7 @@ class GAN(keras.Model):
             "name": self.name,
             "noise_dim": self.noise_dim,
             "seed": self.seed,
+            "ema_decay": self.ema_decay,
             "generator": keras.saving.serialize_keras_object(self.generator),
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
         }

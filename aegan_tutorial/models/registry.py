@@ -96,21 +96,25 @@ def _compile_autoencoder(model: Autoencoder, latent_dim: int = 32, learning_rate
     model.compile(keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
 
 
-def _dcgan(noise_dim: int = 100, filters: int = 32, seed: int = 0) -> GAN:
-    return GAN(build_generator(noise_dim, filters), build_discriminator(filters), noise_dim=noise_dim, seed=seed)
+def _dcgan(noise_dim: int = 100, filters: int = 32, d_filters: int | None = None, d_hidden: int = 0,
+           ema_decay: float | None = None, learning_rate: float = 2e-4, seed: int = 0) -> GAN:
+    return GAN(build_generator(noise_dim, filters), build_discriminator(d_filters or filters, hidden=d_hidden),
+               noise_dim=noise_dim, seed=seed, ema_decay=ema_decay)
 
 
-def _cgan(noise_dim: int = 100, filters: int = 32, seed: int = 0) -> ConditionalGAN:
+def _cgan(noise_dim: int = 100, filters: int = 32, ema_decay: float | None = None,
+          seed: int = 0) -> ConditionalGAN:
     return ConditionalGAN(
         build_conditional_generator(noise_dim, filters=filters),
         build_conditional_discriminator(filters=filters),
         noise_dim=noise_dim,
         seed=seed,
+        ema_decay=ema_decay,
     )
 
 
-def _compile_gan(model: GAN, **config) -> None:
-    model.compile(*recommended_optimizers())
+def _compile_gan(model: GAN, learning_rate: float = 2e-4, **config) -> None:
+    model.compile(*recommended_optimizers(learning_rate))
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -135,14 +139,15 @@ MODELS: dict[str, ModelSpec] = {
             description="the DCGAN of Part II (FD, precision, recall of its samples)",
             kind="generator", model_class=GAN, scale="tanh", labels=False, batch_size=64,
             epochs={"quick": 1, "full": 60}, build=_dcgan, compile=_compile_gan,
-            config={"noise_dim": 100, "filters": 32}, seeded=True,
+            config={"noise_dim": 100, "filters": 32, "d_filters": None, "d_hidden": 0, "ema_decay": None,
+                    "learning_rate": 2e-4}, seeded=True,
         ),
         ModelSpec(
             name="cgan",
             description="the conditional GAN of Part II (FD, precision, recall, class accuracy of its samples)",
             kind="conditional_generator", model_class=ConditionalGAN, scale="tanh", labels=True, batch_size=64,
             epochs={"quick": 1, "full": 50}, build=_cgan, compile=_compile_gan,
-            config={"noise_dim": 100, "filters": 32}, seeded=True, columns=10,
+            config={"noise_dim": 100, "filters": 32, "ema_decay": None}, seeded=True, columns=10,
         ),
     )
 }

@@ -1,0 +1,88 @@
+"""Each chapter executes once in ``make test``: nbval runs it, and the site build reuses what it made.
+
+nbval runs every chapter cell by cell in one kernel. This plugin keeps each cell's outputs
+(text, figures, glued values) and, once every cell of a chapter has run and passed, writes the
+executed notebook to ``_build/executed/book/<chapter>.ipynb``, stamped with the SHA-256 of the
+source it came from. ``tests/test_site.py`` then builds the site from those notebooks with
+execution off (:func:`executed_chapters`), instead of executing every chapter a second time.
+Pytest runs ``book/`` before ``tests/`` (``testpaths`` in ``pyproject.toml``) for that reason.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+EXECUTED = ROOT / "_build" / "executed"
+SOURCE_HASH = "aegan_source_sha256"
+
+
+def source_hash(notebook: Path) -> str:
+    """SHA-256 of a chapter's source file: what an executed copy must have been made from."""
+    return hashlib.sha256(notebook.read_bytes()).hexdigest()
+
+
+class _Chapter:
+    """The cells nbval ran for one notebook, and whether all of them passed."""
+
+    def __init__(self, path: Path, notebook):
+        self.path, self.notebook = path, copy.deepcopy(notebook)
+        self.code_cells = [i for i, cell in enumerate(self.notebook.cells) if cell.cell_type == "code"]
+        self.ran: set[int] = set()
+        self.failed = False
+
+    def record(self, index: int, outputs, passed: bool) -> None:
+        cell = self.notebook.cells[index]
+        cell.outputs = [copy.deepcopy(out) for out in outputs]
+        counts = [out.get("execution_count") for out in cell.outputs if out.get("output_type") == "execute_result"]
+        cell.execution_count = counts[0] if counts else len(self.ran) + 1
+        self.ran.add(index)
+        self.failed |= not passed
+        if not self.failed and self.ran == set(self.code_cells):
+            self.write()
+
+    def write(self) -> None:
+        import nbformat
+
+        relative = self.path.resolve().relative_to(ROOT)
+        target = EXECUTED / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.notebook.metadata[SOURCE_HASH] = source_hash(self.path)
+        nbformat.validate(self.notebook)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(nbformat.writes(self.notebook))
+        tmp.replace(target)
+
+
+_chapters: dict[Path, _Chapter] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if call.when != "call" or type(item).__name__ != "IPyNbCell" or not hasattr(item.parent, "nb"):
+        return
+    path = Path(str(item.parent.fspath))
+    chapter = _chapters.get(path)
+    if chapter is None:
+        chapter = _chapters[path] = _Chapter(path, item.parent.nb)
+    index = next(i for i, cell in enumerate(item.parent.nb.cells) if cell is item.cell)
+    chapter.record(index, item.test_outputs or [], outcome.get_result().passed)
+
+
+def executed_chapters(notebooks: list[Path]) -> dict[Path, Path] | None:
+    """The executed copy of every notebook in ``notebooks``, or ``None`` if one is missing or stale."""
+    found = {}
+    for notebook in notebooks:
+        executed = EXECUTED / notebook.resolve().relative_to(ROOT)
+        if not executed.exists():
+            return None
+        if json.loads(executed.read_text()).get("metadata", {}).get(SOURCE_HASH) != source_hash(notebook):
+            return None
+        found[notebook] = executed
+    return found
