@@ -27,6 +27,18 @@ def source_hash(notebook: Path) -> str:
     return hashlib.sha256(notebook.read_bytes()).hexdigest()
 
 
+def hidden_result(source: str, output) -> bool:
+    """Whether Jupyter would not show ``output``: the value of a cell that ends in ``;``.
+
+    nbval runs each cell without storing it in IPython's history, and IPython looks for the
+    closing ``;`` in that history, so under nbval a cell ending in ``;`` still returns its value;
+    the book build (and a reader's Jupyter) shows nothing there.
+    """
+    from IPython.core.displayhook import DisplayHook
+
+    return output.get("output_type") == "execute_result" and DisplayHook.semicolon_at_end_of_expression(source)
+
+
 class _Chapter:
     """The cells nbval ran for one notebook, and whether all of them passed."""
 
@@ -38,7 +50,7 @@ class _Chapter:
 
     def record(self, index: int, outputs, passed: bool) -> None:
         cell = self.notebook.cells[index]
-        cell.outputs = [copy.deepcopy(out) for out in outputs]
+        cell.outputs = [copy.deepcopy(out) for out in outputs if not hidden_result(cell.source, out)]
         counts = [out.get("execution_count") for out in cell.outputs if out.get("output_type") == "execute_result"]
         cell.execution_count = counts[0] if counts else len(self.ran) + 1
         self.ran.add(index)

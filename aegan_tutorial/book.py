@@ -1,21 +1,25 @@
-"""What every chapter of the book calls: set-up, glued numbers, and its own runtime."""
+"""What every chapter of the book calls: set-up, glued numbers, its own runtime, and what the book holds."""
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
+from pathlib import Path
 
 from . import budget
+from ._quiet import silence_native_stderr_in_notebook
 
 _started: float | None = None
 
 
 def setup() -> str:
-    """Prepare a chapter: quiet warnings, page-sized figures; print and return the budget line."""
+    """Prepare a chapter: quiet warnings and TensorFlow's C++ log, page-sized figures; print and return the budget line."""
     global _started
     import matplotlib as mpl
 
     _started = time.perf_counter()
+    silence_native_stderr_in_notebook()  # no TensorFlow C++ log line in the page
     warnings.filterwarnings("ignore", category=UserWarning, module=r"keras\..*")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     mpl.rcParams.update({"figure.dpi": 100, "figure.figsize": (6.4, 3.2), "axes.spines.top": False,
@@ -26,17 +30,24 @@ def setup() -> str:
     return line
 
 
+def _myst_glue():
+    """``myst_nb.glue`` in the book build; ``None`` where myst-nb is not installed (Colab)."""
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return None
+    return myst_glue
+
+
 def glue(name: str, value, display: bool = False):
     """Glue ``value`` under ``name`` for the text (``{glue:text}`name```) and return it.
 
     In the book build this is ``myst_nb.glue``; where myst-nb is not installed (Colab),
     the value is only returned, since there is no text to glue it into.
     """
-    try:
-        from myst_nb import glue as myst_glue
-    except ImportError:
-        return value
-    myst_glue(name, value, display=display)
+    myst_glue = _myst_glue()
+    if myst_glue is not None:
+        myst_glue(name, value, display=display)
     return value
 
 
@@ -48,7 +59,44 @@ def elapsed() -> float:
 
 
 def finish() -> float:
-    """End a chapter: glue ``runtime`` (seconds since :func:`setup`) and print it."""
+    """End a chapter: glue ``runtime`` (seconds since :func:`setup`) and return it.
+
+    In the book build the chapter's text states the glued runtime; where there is no text to
+    glue it into (Colab), the runtime is printed instead.
+    """
     seconds = glue("runtime", round(elapsed(), 1))
-    print(f"This chapter ran in {seconds:.0f} s under the {budget.current()} budget.")
+    if _myst_glue() is None:
+        print(f"This chapter ran in {seconds:.0f} s under the {budget.current()} budget.")
     return seconds
+
+
+def toc_captions(start: str | Path | None = None) -> list[str] | None:
+    """The part captions of the book's ``_toc.yml``, in order.
+
+    The file is looked for in ``start`` (default: the working directory, which is ``book/`` while
+    a chapter executes) and in its parent. Returns None where there is none, as when a notebook
+    runs on its own in Colab.
+    """
+    folder = Path.cwd() if start is None else Path(start)
+    for candidate in (folder / "_toc.yml", folder.parent / "_toc.yml"):
+        if candidate.is_file():
+            text = candidate.read_text(encoding="utf-8")
+            return [c.strip() for c in re.findall(r"^\s*-?\s*caption:\s*[\"']?([^\"'\n]+)", text, re.M)]
+    return None
+
+
+def future_work(parts: dict[str, str], start: str | Path | None = None) -> str:
+    """A sentence naming the announced ``parts`` that the table of contents does not hold yet.
+
+    ``parts`` maps a part's name, as its caption in ``_toc.yml`` begins (``"Part III"``), to what
+    it will cover. A part whose caption is in the table of contents is left out, so the sentence
+    shrinks by itself as parts land, and is ``""`` once all have. Without a ``_toc.yml``
+    (see :func:`toc_captions`) every part is named.
+    """
+    captions = toc_captions(start) or []
+    pending = [f"{name}, {what}" for name, what in parts.items()
+               if not any(re.match(re.escape(name) + r"\b", caption) for caption in captions)]
+    if not pending:
+        return ""
+    listed = pending[0] if len(pending) == 1 else "; ".join(pending[:-1]) + "; and " + pending[-1]
+    return f"Future work, not yet in the table of contents: {listed}."

@@ -1,4 +1,9 @@
-"""The code the chapters display is the package's own, included from its source: every included object exists."""
+"""Static checks of the chapters' sources, nothing executed.
+
+The code the chapters display is the package's own, included from its source; the book knows what
+it contains (parts and chapters are cross-referenced, never given a status by typed text); exercises
+are referred to cleanly and bookkeeping cells display nothing.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import ROOT
 
@@ -47,3 +53,216 @@ def test_the_trainers_and_builders_are_shown_from_the_source():
     assert "GAN.train_step" in shown["dcgan"]
     assert any(name.startswith("ConditionalGAN.") for name in shown["conditional_gan"])
     assert "build_generator" in shown["generator"] and "build_discriminator" in shown["discriminator"]
+
+
+# --- The book knows what it contains: a chapter's status and every "see chapter X" come from
+# _toc.yml and cross-references, never from typed text.
+
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+STATUS = re.compile(r"\b(?:planned|future|not yet (?:written|part of|in the book|included|available|released)"
+                    r"|coming soon|to come|forthcoming|upcoming|later release)\b", re.I)
+CODE_FENCES = ("{math}", "{literalinclude}", "{code", "{bibliography}")
+
+
+def toc_chapters() -> list[tuple[str, str | None]]:
+    """``(file stem, part caption)`` of every page in _toc.yml, in order; the root has no part."""
+    pages = [(Path(TOC["root"]).stem, None)]
+    for part in TOC.get("parts", []):
+        pages += [(Path(chapter["file"]).stem, part.get("caption")) for chapter in part["chapters"]]
+    return pages
+
+
+def chapter_heading(stem: str) -> tuple[str, str]:
+    """The ``(chapter-…)=`` label and the ``# title`` of a chapter notebook."""
+    first = json.loads((ROOT / "book" / f"{stem}.ipynb").read_text())["cells"][0]
+    text = "".join(first["source"])
+    return re.search(r"^\((chapter-[\w-]+)\)=", text, re.M).group(1), re.search(r"^# (.+)$", text, re.M).group(1).strip()
+
+
+CHAPTERS_IN_TOC = [(stem, part, *chapter_heading(stem)) for stem, part in toc_chapters()
+                   if (ROOT / "book" / f"{stem}.ipynb").exists()]                     # (stem, part, label, title)
+PART_NAMES = sorted({m.group(0) for _, part in toc_chapters() if part for m in [re.match(r"Part [IVXL]+\b", part)] if m})
+
+
+def prose(text: str, keep_chapter_refs: bool = False) -> str:
+    """Markdown as a reader reads it: no code, math, headings, labels or directive options.
+
+    Roles are dropped, except that with ``keep_chapter_refs`` a reference to a chapter label
+    stays as ``@@chapter-…@@`` (explicit link text is dropped either way).
+    """
+    lines, fence = [], None
+    for line in text.splitlines():
+        opened = re.match(r"\s*(`{3,})(.*)$", line)
+        if opened:
+            if fence is None:
+                info = opened.group(2).strip()
+                fence = "code" if not info.startswith("{") or info.startswith(CODE_FENCES) else "prose"
+            else:
+                fence = None
+            continue
+        if fence == "code" or re.match(r"\s*(#|\([\w-]+\)=|:[\w-]+:)", line):
+            continue
+        lines.append(line)
+    text = "\n".join(lines)
+    text = re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S)
+    text = re.sub(r"\$[^$\n]+\$", "MATH", text)
+    if keep_chapter_refs:
+        text = re.sub(r"\{(?:ref|doc)\}`(?:[^`<]*<)?(chapter-[\w-]+)>?`", r"@@\1@@", text)
+    text = re.sub(r"\{[\w:-]+\}`[^`]*`", "REF", text)
+    return re.sub(r"`[^`]*`", "CODE", text)
+
+
+def units(text: str) -> list[str]:
+    """A text's sentences, list items and table rows: the span within which a phrase describes a name."""
+    found = []
+    for block in re.split(r"\n\s*\n", text):
+        for item in re.split(r"\n(?=\s*(?:\||[-*+] |\d+\. ))", block):
+            item = re.sub(r"^(?:[-*+]|\d+\.)\s+", "", " ".join(item.split()))     # a list item's text
+            found += [item] if item.startswith("|") else re.split(r"(?<=[.!?])\s+", item)
+    return [u for u in found if u]
+
+
+def page_text(chapter: Path) -> str:
+    """Every markdown cell of a chapter, each its own block."""
+    cells = json.loads(chapter.read_text())["cells"]
+    return "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+def described_as_not_written(text: str) -> list[str]:
+    """Phrases of ``text`` that give a part or chapter in _toc.yml a status such as "planned"."""
+    names = [re.escape(p) + r"\b" for p in PART_NAMES]
+    names += [re.escape(f"@@{label}@@") for _, _, label, _ in CHAPTERS_IN_TOC]
+    names += [r"\b" + re.escape(title) + r"\b" for _, _, _, title in CHAPTERS_IN_TOC]
+    name = re.compile("|".join(names))
+    separator = re.compile(r";|" + name.pattern)
+    found = []
+    for unit in units(prose(text, keep_chapter_refs=True)):
+        for m in name.finditer(unit):
+            left = unit[max(0, m.start() - 80):m.start()]
+            left = separator.split(left)[-1]
+            right = separator.split(unit[m.end():m.end() + 80])[0]
+            if STATUS.search(left) or STATUS.search(right):
+                found.append(f"{left}[{m.group(0)}]{right}".strip())
+    return found
+
+
+def typed_chapter_titles(text: str, own_title: str) -> list[str]:
+    """Other chapters' titles named in prose instead of cross-referenced.
+
+    Two patterns are unambiguous: a table cell that is exactly a chapter's title, and a title,
+    capitalised as in the table of contents, in the middle of a sentence ("see Training a DCGAN",
+    "planned: The generator"). At the start of a sentence, list item or table cell, "The
+    generator …" is ordinary prose and is not flagged.
+    """
+    found = []
+    for unit in units(prose(text)):
+        cells = [c.strip().strip("*_") for c in unit.strip("|").split("|")] if unit.startswith("|") else [unit]
+        for cell in cells:
+            for _, _, _, title in CHAPTERS_IN_TOC:
+                if title == own_title:
+                    continue
+                if cell == title:
+                    found.append(f"table cell: {title}")
+                    continue
+                for m in re.finditer(r"(?<![\w-])" + re.escape(title) + r"(?![\w-])", cell):
+                    before = cell[:m.start()].rstrip().rstrip("*_\"“‘'([").rstrip()
+                    if before and not before.endswith((".", "!", "?")):
+                        found.append(f"…{cell[max(0, m.start() - 40):m.end()]}")
+    return found
+
+
+def test_the_table_of_contents_is_what_the_checks_read():
+    assert PART_NAMES and set(PART_NAMES) <= {"Part I", "Part II", "Part III", "Part IV", "Part V"}
+    assert len(CHAPTERS_IN_TOC) == len(CHAPTERS), "every chapter notebook is in _toc.yml with a label and a title"
+
+
+def test_the_checks_catch_the_slips_they_are_for():
+    assert described_as_not_written("Part II (planned) trains this pair.")
+    assert described_as_not_written("The planned Part II chapter on the minimax objective treats it.")
+    assert described_as_not_written("| | The generator | from noise to an image | planned |")
+    assert described_as_not_written("Conditional GANs are in {ref}`chapter-conditional-gan`, not yet written.")
+    assert not described_as_not_written("Part II trains this pair; Part III, future work, combines them.")
+    assert not described_as_not_written("| {ref}`chapter-encoder`; future work (Part III): stacked autoencoders |")
+    assert typed_chapter_titles("| generator | G | {ref}`§3 <bg-sec-gan>`; planned: The generator |", "x")
+    assert typed_chapter_titles("As Training a DCGAN shows, it collapses.", "x")
+    assert typed_chapter_titles("| II. GANs | The minimax objective | the value function |", "x")
+    assert not typed_chapter_titles("The generator is a function. **The discriminator** reads images.", "x")
+    assert not typed_chapter_titles("See {ref}`The generator <chapter-generator>` and {ref}`chapter-dcgan`.", "x")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_no_page_calls_a_part_or_chapter_of_the_book_unwritten(chapter):
+    found = described_as_not_written(page_text(chapter))
+    assert not found, f"{chapter.name} gives a part or chapter listed in _toc.yml a status by typed text: {found}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_chapters_are_cross_referenced_not_named(chapter):
+    own = chapter_heading(chapter.stem)[1]
+    found = typed_chapter_titles(page_text(chapter), own)
+    assert not found, f"{chapter.name} names chapters in prose; use {{ref}}`chapter-…` instead: {found}"
+
+
+def test_the_preface_maps_every_chapter_in_the_order_of_the_table_of_contents():
+    cells = json.loads((ROOT / "book" / "preface.ipynb").read_text())["cells"]
+    map_cell = next("".join(c["source"]) for c in cells if "".join(c["source"]).startswith("## 2. A map"))
+    listed = re.findall(r"^\|[^|\n]*\|\s*\{ref\}`(chapter-[\w-]+)`", map_cell, re.M)
+    assert listed == [label for stem, part, label, _ in CHAPTERS_IN_TOC if part is not None]
+    assert "{glue:text}`pre_future`" in map_cell, "the parts still to come are named from _toc.yml"
+
+
+def test_future_work_names_only_the_parts_the_table_of_contents_lacks(tmp_path, monkeypatch):
+    from aegan_tutorial import book
+
+    parts = {"Part III": "multi-level learning", "Part IV": "open questions"}
+    assert book.toc_captions(tmp_path) is None
+    assert "Part III, multi-level learning" in book.future_work(parts, tmp_path)     # no _toc.yml: all named
+    (tmp_path / "_toc.yml").write_text('parts:\n  - caption: "Part II: GANs"\n  - caption: Part III: Multi-level\n')
+    (tmp_path / "book").mkdir()
+    assert book.toc_captions(tmp_path / "book") == ["Part II: GANs", "Part III: Multi-level"]
+    sentence = book.future_work(parts, tmp_path / "book")
+    assert "Part IV, open questions" in sentence and "Part III" not in sentence
+    assert book.future_work({"Part II": "GANs"}, tmp_path) == ""
+    monkeypatch.chdir(tmp_path / "book")                       # a chapter executes in book/, beside nothing else
+    assert book.future_work(parts) == sentence
+
+
+# --- Exercises and bookkeeping cells
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_references_to_exercises_do_not_repeat_the_word(chapter):
+    """``{ref}`ex-…``` renders as "Exercise 3"; "exercise {ref}`ex-…`" would read "exercise Exercise 3"."""
+    doubled = re.findall(r"\bexercises?\s*\(?\{ref\}`ex-[\w-]+`", page_text(chapter), re.I)
+    assert not doubled, f"{chapter.name}: {doubled}"
+
+
+def displayed_bookkeeping(cell_source: str) -> str | None:
+    """The last expression of a code cell when Jupyter would display it although it is bookkeeping.
+
+    Jupyter shows the value of a cell's last expression unless the cell ends in ";". A glue call
+    returns the glued value, and a bare name or number is a value; both are bookkeeping shown by
+    mistake (stray ``40`` or ``0.984375`` under a cell). Other calls (plots, tables, ``print``) are
+    meant to show what they return.
+    """
+    code = cell_source.rstrip()
+    body = ast.parse(code).body if code else []
+    if not body or not isinstance(body[-1], ast.Expr) or code.endswith(";"):
+        return None
+    value = body[-1].value
+    is_glue = isinstance(value, ast.Call) and getattr(value.func, "attr", getattr(value.func, "id", "")) == "glue"
+    return ast.unparse(value) if is_glue or not isinstance(value, (ast.Call, ast.Await)) else None
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_bookkeeping_cells_display_nothing(chapter):
+    cells = json.loads(chapter.read_text())["cells"]
+    shown = [s for c in cells if c["cell_type"] == "code" for s in [displayed_bookkeeping("".join(c["source"]))] if s]
+    assert not shown, f"{chapter.name}: end these cells with ';' or an assignment: {shown}"
+
+
+def test_the_bookkeeping_check_tells_values_from_displays():
+    assert displayed_bookkeeping('x = 1\nbook.glue("n", 40)') == "book.glue('n', 40)"
+    assert displayed_bookkeeping("ratio") == "ratio"
+    assert displayed_bookkeeping('book.glue("n", 40);') is None
+    assert displayed_bookkeeping("plt.show()") is None and displayed_bookkeeping('Markdown("| a |")') is None

@@ -33,8 +33,11 @@ def test_build_applies_the_config_and_the_seed_and_refuses_unknown_options():
     assert wide_d.discriminator.get_layer("conv_14x14").filters == 16 and wide_d.ema_decay is None
     assert wide_d.discriminator.get_layer("hidden").units == 12
     assert float(wide_d.d_optimizer.learning_rate) == float(wide_d.g_optimizer.learning_rate) == pytest.approx(1e-3)
+    fast_g = registry.build("dcgan", {"filters": 8, "g_learning_rate": 1e-3})    # the generator's own rate
+    assert float(fast_g.d_optimizer.learning_rate) == pytest.approx(2e-4)
+    assert float(fast_g.g_optimizer.learning_rate) == pytest.approx(1e-3)
     with pytest.raises(ValueError, match=r"dcgan takes no option\(s\) \['width'\]; it takes \['d_filters', 'd_hidden', 'ema_decay', "
-                                         r"'filters', 'learning_rate', 'noise_dim'\]"):
+                                         r"'filters', 'g_learning_rate', 'learning_rate', 'noise_dim'\]"):
         registry.build("dcgan", {"width": 8})
     with pytest.raises(ValueError, match="unknown model 'vae'; choose one of: classifier, autoencoder, dcgan, cgan"):
         registry.get("vae")

@@ -97,7 +97,8 @@ def _compile_autoencoder(model: Autoencoder, latent_dim: int = 32, learning_rate
 
 
 def _dcgan(noise_dim: int = 100, filters: int = 32, d_filters: int | None = None, d_hidden: int = 0,
-           ema_decay: float | None = None, learning_rate: float = 2e-4, seed: int = 0) -> GAN:
+           ema_decay: float | None = None, learning_rate: float = 2e-4, g_learning_rate: float | None = None,
+           seed: int = 0) -> GAN:
     return GAN(build_generator(noise_dim, filters), build_discriminator(d_filters or filters, hidden=d_hidden),
                noise_dim=noise_dim, seed=seed, ema_decay=ema_decay)
 
@@ -113,8 +114,12 @@ def _cgan(noise_dim: int = 100, filters: int = 32, ema_decay: float | None = Non
     )
 
 
-def _compile_gan(model: GAN, learning_rate: float = 2e-4, **config) -> None:
-    model.compile(*recommended_optimizers(learning_rate))
+def _compile_gan(model: GAN, learning_rate: float = 2e-4, g_learning_rate: float | None = None, **config) -> None:
+    """Adam for both players at ``learning_rate``; the generator's at ``g_learning_rate`` if given."""
+    d_optimizer, g_optimizer = recommended_optimizers(learning_rate)
+    if g_learning_rate is not None:
+        g_optimizer = recommended_optimizers(g_learning_rate)[1]
+    model.compile(d_optimizer, g_optimizer)
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -140,7 +145,7 @@ MODELS: dict[str, ModelSpec] = {
             kind="generator", model_class=GAN, scale="tanh", labels=False, batch_size=64,
             epochs={"quick": 1, "full": 60}, build=_dcgan, compile=_compile_gan,
             config={"noise_dim": 100, "filters": 32, "d_filters": None, "d_hidden": 0, "ema_decay": None,
-                    "learning_rate": 2e-4}, seeded=True,
+                    "learning_rate": 2e-4, "g_learning_rate": None}, seeded=True,
         ),
         ModelSpec(
             name="cgan",
