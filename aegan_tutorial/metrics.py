@@ -10,7 +10,8 @@ classifier whose features are compared, and the test images they are compared wi
   points' k-nearest-neighbour manifold, and vice versa (Kynkäänniemi et al., 2019), with
   :func:`knn_radii` the balls' radii;
 * :func:`pairwise_distances`: Euclidean distances between two sets of rows;
-* :func:`reconstruction_mse` and :func:`psnr`: reconstruction error per pixel, and in decibels.
+* :func:`reconstruction_mse` and :func:`psnr`: reconstruction error per pixel, and in decibels;
+  :func:`mean_image_mse` the baseline every reconstruction is read against.
 """
 
 from __future__ import annotations
@@ -220,6 +221,31 @@ def reconstruction_mse(
     if y.shape != outputs.shape:
         raise ValueError(f"targets must match images: got images {list(outputs.shape)}, targets {list(y.shape)}")
     return float(np.mean((outputs.astype(np.float64) - y) ** 2))
+
+
+def mean_image_mse(train_images: np.ndarray, test_images: np.ndarray) -> float:
+    """The reconstruction baseline: MSE per pixel of answering every test image with the mean training image.
+
+    The best constant guess, a model with a code of size 0: an autoencoder that does not beat
+    it has learnt nothing about the particular digit it was given.
+
+    Parameters
+    ----------
+    train_images
+        Float ``[N, 28, 28, 1]`` in ``[0, 1]``, whose pixel-wise mean is the guess.
+    test_images
+        Float ``[M, 28, 28, 1]`` in ``[0, 1]``, the images the guess is scored on. The value
+        depends on which images these are: a subset of the test set gives a slightly
+        different figure from the whole of it.
+
+    Returns
+    -------
+    float
+        ``mean((mean(train_images) - test_images) ** 2)`` over all ``M·28·28`` pixels.
+    """
+    train = check_unit_images(train_images, "train_images").astype(np.float64)
+    test = check_unit_images(test_images, "test_images")
+    return float(np.mean((test - train.mean(axis=0)) ** 2))
 
 
 def psnr(mse: float, peak: float = 1.0) -> float:

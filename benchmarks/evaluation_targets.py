@@ -4,7 +4,9 @@
    samples against the first 10,000 test images, divided by the floor (10,000 training
    images against the same test images).
 2. Side by side, each for the same wall-clock budget on this machine: the package's default
-   DCGAN (``build_generator``/``build_discriminator``, Adam 2e-4 with β1 = 0.5, batch 64)
+   DCGAN (the ``dcgan`` recipe of ``models.registry`` with its default options, as
+   ``python -m aegan_tutorial train dcgan`` trains it: ``build_generator``/``build_discriminator``
+   of width 32, batch 64, Adam with β1 = 0.5 at the recipe's learning rates)
    and the architecture of TensorFlow's DCGAN tutorial (generator Dense 7·7·256 → BN →
    LeakyReLU → Conv2DTranspose 128/5×5/1 → 64/5×5/2 → 1/5×5/2 tanh; discriminator Conv2D 64
    and 128, 5×5, stride 2, LeakyReLU, dropout 0.3, Dense 1; Adam 1e-4; batch 256), both
@@ -27,6 +29,7 @@ import aegan_tutorial  # first: it quiets TensorFlow's start-up log
 import keras
 from keras import layers
 from aegan_tutorial import data, evaluation, models, pretrained, runs
+from aegan_tutorial.models import registry
 from aegan_tutorial.plots import image_grid
 from aegan_tutorial.callbacks import StopAfter
 
@@ -110,9 +113,8 @@ def race_target(reference: dict, args) -> None:
     for name in ("package_dcgan", "tf_tutorial_dcgan"):
         aegan_tutorial.set_seed(args.seed)
         if name == "package_dcgan":
-            gan = models.GAN(models.build_generator(), models.build_discriminator(), noise_dim=100, seed=args.seed)
-            gan.compile(*models.recommended_optimizers())
-            batch_size = 64
+            gan = registry.build("dcgan", seed=args.seed)   # compiled with the recipe's optimizers
+            batch_size = registry.get("dcgan").batch_size
         else:
             gan = models.GAN(tf_tutorial_generator(), tf_tutorial_discriminator(), noise_dim=100, seed=args.seed)
             gan.compile(keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
@@ -136,5 +137,9 @@ def test_bad_inputs_raise_clear_errors(won, real):
         dsc.train_discriminator(generator, generator, real[:64], steps=2, log_every=1)
     with pytest.raises(ValueError, match=r"noise must have shape \[B, 16\]"):
         dsc.generator_gradient_norm(generator, discriminator, np.zeros((4, 3)))
+    frozen = keras.models.clone_model(generator)
+    frozen.trainable = False                     # as GAN.averaged_generator() returns it
+    with pytest.raises(ValueError, match="no trainable weights.*trainable network with the same weights"):
+        dsc.generator_gradient_norm(frozen, discriminator, np.zeros((4, 16), "float32"))
     with pytest.raises(ValueError, match="step_size"):
         dsc.push_towards_real(discriminator, real[:2], step_size=0)

@@ -159,6 +159,20 @@ def test_reconstruction_mse_rejects_mismatches(digits):
         metrics.reconstruction_mse(lambda x: x, test[..., 0])
 
 
+def test_mean_image_mse_is_the_best_constant_guess(digits):
+    train, test = digits[:200], digits[200:]
+    baseline = metrics.mean_image_mse(train, test)
+    mean = train.astype(np.float64).mean(axis=0)
+    assert baseline == pytest.approx(metrics.reconstruction_mse(lambda x: np.broadcast_to(mean, x.shape), test), rel=1e-6)
+    # no other constant image does better on the images whose mean it is
+    assert metrics.mean_image_mse(test, test) < metrics.mean_image_mse(train, test)
+    assert 0.0 < baseline < metrics.reconstruction_mse(lambda x: np.zeros_like(x), test)   # beats a blank image
+    with pytest.raises(TypeError, match="test_images must be floats"):
+        metrics.mean_image_mse(train, (test * 255).astype(np.uint8))
+    with pytest.raises(ValueError, match="train_images must have shape"):
+        metrics.mean_image_mse(train[..., 0], test)
+
+
 def test_reconstruct_runs_in_batches_and_checks_the_output():
     images = np.random.default_rng(6).uniform(size=(11, 28, 28, 1)).astype(np.float32)
     out = metrics.reconstruct(lambda x: 1.0 - x, images, batch_size=4)

@@ -29,13 +29,16 @@ def test_build_applies_the_config_and_the_seed_and_refuses_unknown_options():
     assert registry.build("cgan", {"noise_dim": 12}, training=False).noise_dim == 12
     assert registry.build("dcgan", seed=5, training=False).seed == 5  # the seed of the training noise
     wide_d = registry.build("dcgan", {"filters": 8, "d_filters": 16, "d_hidden": 12, "learning_rate": 1e-3,
-                                      "ema_decay": None})
+                                      "g_learning_rate": None, "ema_decay": None})   # None: G at D's rate
     assert wide_d.discriminator.get_layer("conv_14x14").filters == 16 and wide_d.ema_decay is None
     assert wide_d.discriminator.get_layer("hidden").units == 12
     assert float(wide_d.d_optimizer.learning_rate) == float(wide_d.g_optimizer.learning_rate) == pytest.approx(1e-3)
     fast_g = registry.build("dcgan", {"filters": 8, "g_learning_rate": 1e-3})    # the generator's own rate
     assert float(fast_g.d_optimizer.learning_rate) == pytest.approx(2e-4)
     assert float(fast_g.g_optimizer.learning_rate) == pytest.approx(1e-3)
+    recipe = registry.build("dcgan", {"filters": 8})    # the defaults: G ten times faster, with the average
+    assert float(recipe.g_optimizer.learning_rate) == pytest.approx(10 * float(recipe.d_optimizer.learning_rate))
+    assert recipe.ema_decay == 0.999
     with pytest.raises(ValueError, match=r"dcgan takes no option\(s\) \['width'\]; it takes \['d_filters', 'd_hidden', 'ema_decay', "
                                          r"'filters', 'g_learning_rate', 'learning_rate', 'noise_dim'\]"):
         registry.build("dcgan", {"width": 8})

@@ -210,3 +210,12 @@ def test_cells_ending_in_a_semicolon_keep_their_value_off_the_page():
     assert not executed_notebooks.hidden_result('book.glue("n", 40);', glued), "glued values stay for the text"
     assert not executed_notebooks.hidden_result('Markdown("| a |")', value), "a table meant to be shown stays"
 
+
+def test_exercises_are_numbered_within_their_chapter(site):
+    """A reader looks for "Exercise 2" of the chapter in front of them, not of the whole book."""
+    numbered = 0
+    for page in sorted((site / "book").glob("*.html")):
+        numbers = [int(n) for n in re.findall(r'caption-number">Exercise (\d+)', page.read_text())]
+        assert numbers == list(range(1, len(numbers) + 1)), f"{page.name}: exercises numbered {numbers}"
+        numbered += bool(numbers)
+    assert numbered >= 9, f"only {numbered} pages carry numbered exercises"

@@ -357,6 +357,13 @@ def generator_gradient_norm(
     noise = np.asarray(noise, dtype=np.float32)
     if noise.ndim != 2 or noise.shape[1] != noise_dim or len(noise) == 0:
         raise ValueError(f"noise must have shape [B, {noise_dim}] with B > 0, got {list(noise.shape)}")
+    if not generator.trainable_variables:  # the norm over no weights would be a silent 0
+        raise ValueError(
+            f"generator {generator.name!r} has no trainable weights (a frozen copy, such as "
+            "GAN.averaged_generator() returns?), so there is no gradient over its weights to measure; "
+            "pass a trainable network with the same weights, e.g. gan.generator after "
+            "gan.generator.set_weights(gan.averaged_generator().get_weights())"
+        )
     with tf.GradientTape() as tape:
         value = generator_loss(discriminator(generator(noise, training=False), training=False), loss)
     grads = tape.gradient(value, generator.trainable_variables)
