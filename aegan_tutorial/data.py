@@ -203,19 +203,20 @@ def _as_nhwc(images: np.ndarray, what: str) -> np.ndarray:
     )
 
 
-def check_labels(labels: np.ndarray, n: int | None = None) -> np.ndarray:
-    """Check digit labels: integers in 0–9 (and ``n`` of them when given); return int32 ``[N]``."""
+def check_labels(labels: np.ndarray, n: int | None = None, num_classes: int = NUM_CLASSES) -> np.ndarray:
+    """Check labels: integers in ``0 … num_classes-1`` (the digits 0–9 by default), and ``n`` of them
+    when given; return int32 ``[N]``."""
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"labels must have shape [N], got {list(labels.shape)}")
     if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"labels must be integers 0-9, got dtype {labels.dtype}")
+        raise TypeError(f"labels must be integers 0-{num_classes - 1}, got dtype {labels.dtype}")
     if n is not None and len(labels) != n:
         raise ValueError(f"got {n} images but {len(labels)} labels")
-    if len(labels) and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
-        bad = labels[(labels < 0) | (labels >= NUM_CLASSES)]
+    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+        bad = labels[(labels < 0) | (labels >= num_classes)]
         raise ValueError(
-            f"labels must lie in 0-{NUM_CLASSES - 1}; found {bad.size} out of range, e.g. {int(bad[0])}"
+            f"labels must lie in 0-{num_classes - 1}; found {bad.size} out of range, e.g. {int(bad[0])}"
         )
     return labels.astype(np.int32)
 

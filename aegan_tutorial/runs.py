@@ -30,7 +30,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from . import budget
+from . import budget, pretrained
 from ._checks import check_positive_int
 from .callbacks import with_nonfinite_guard
 from .data import load_mnist, make_epoch_dataset, to_uint8
@@ -312,7 +312,7 @@ def _training_images(options: dict) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def _start_or_resume(run: _Run, options: dict, n_images: int, command: str | None) -> tuple[keras.Model, int]:
+def _start_or_resume(run: _Run, options: dict, images: np.ndarray, command: str | None) -> tuple[keras.Model, int]:
     """The model to train and the epochs already done: from the latest checkpoint, or new."""
     latest = run.latest()
     if latest is not None:
@@ -323,10 +323,12 @@ def _start_or_resume(run: _Run, options: dict, n_images: int, command: str | Non
         print(f"{run.out}: resuming after epoch {latest['epoch']} from {latest['file']}", flush=True)
         return model, latest["epoch"]
     model = registry.build(options["model"], options["config"], options["seed"])
+    if run.spec.clusters_from:  # a self-conditioned GAN: its conditions are clusters of the training images' codes
+        model.fit_clusters(images, pretrained.load(run.spec.clusters_from).encoder, seed=options["seed"])
     run.write_record(
         model=options["model"], options=options, config=options["config"], seed=options["seed"],
         batch_size=options["batch_size"], command=command or _equivalent_command(options, run.out),
-        data=describe_data(n_images), hardware=hardware(), software=software(),
+        data=describe_data(len(images)), hardware=hardware(), software=software(),
         started=datetime.datetime.now().isoformat(timespec="seconds"),
         status="running", epochs_done=0, train_seconds=0.0,
     )
@@ -391,7 +393,7 @@ def train(
     ----------
     model
         A name from :data:`aegan_tutorial.models.registry.MODELS` (``classifier``,
-        ``autoencoder``, ``dcgan``, ``cgan``).
+        ``autoencoder``, ``dcgan``, ``cgan``, ``scgan``).
     out
         The run folder; created if needed. If it holds an unfinished run with the same options
         the run resumes from its latest checkpoint; a finished one is returned as it is.
@@ -449,7 +451,7 @@ def train(
     deterministic = default_determinism() if deterministic is None else bool(deterministic)
     set_seed(seed, deterministic=deterministic)  # before the models are compiled: it decides XLA
     images, labels = _training_images(options)
-    trained, first_epoch = _start_or_resume(run, options, len(images), command)
+    trained, first_epoch = _start_or_resume(run, options, images, command)
     run.write_record(deterministic=deterministic, xla=bool(trained.jit_compile))
     _fit(run, trained, images, labels, first_epoch, progress, callbacks)
     return _finish(run, trained, final_samples)

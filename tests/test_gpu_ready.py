@@ -16,8 +16,18 @@ from aegan_tutorial import data, evaluation, models, pretrained, set_seed
 from conftest import ROOT, changed, make_cgan, weights_of
 
 
-def gan_of(kind: str) -> models.GAN:
-    """A DCGAN or a small conditional GAN, built under the current dtype policy (not compiled)."""
+def gan_of(kind: str, train_images=None) -> models.GAN:
+    """A DCGAN, a small conditional GAN or a small self-conditioned GAN (its clusters fitted on
+    ``train_images``), built under the current dtype policy (not compiled)."""
+    if kind == "scgan":
+        set_seed(0)
+        gan = models.SelfConditionedGAN(
+            models.build_conditional_generator(100, num_classes=5, filters=8),
+            models.build_conditional_discriminator(num_classes=5, filters=8),
+            models.build_encoder(8), noise_dim=100, num_clusters=5, ema_decay=0.999,
+        )
+        gan.fit_clusters(train_images[:256])
+        return gan
     if kind == "cgan":
         small = make_cgan(noise_dim=100, compile=False)
         return models.ConditionalGAN(small.generator, small.discriminator, noise_dim=100, ema_decay=0.999)
@@ -32,11 +42,11 @@ def batches_for(kind: str, train_images, train_labels, n: int = 256):
     return data.make_dataset(train_images[:n], batch_size=64)
 
 
-@pytest.mark.parametrize("kind", ["dcgan", "cgan"])
+@pytest.mark.parametrize("kind", ["dcgan", "cgan", "scgan"])
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
 def test_gan_trains_under_mixed_precision(policy, kind, train_images, train_labels):
     keras.mixed_precision.set_global_policy(policy)
-    gan = gan_of(kind)
+    gan = gan_of(kind, train_images)
     gan.compile()
     compute = policy.split("_")[1]
     assert gan.generator.layers[1].compute_dtype == compute  # layers compute in low precision
@@ -68,9 +78,9 @@ def test_autoencoder_trains_under_mixed_float16(train_images):
     assert autoencoder.predict(x[:2], verbose=0).dtype == np.float32
 
 
-@pytest.mark.parametrize("kind", ["dcgan", "cgan"])
+@pytest.mark.parametrize("kind", ["dcgan", "cgan", "scgan"])
 def test_gan_trains_with_xla(kind, train_images, train_labels):
-    gan = gan_of(kind)
+    gan = gan_of(kind, train_images)
     set_seed(0, deterministic=False)  # Keras declines XLA while TF op determinism is on
     gan.compile(jit_compile=True)
     assert gan.jit_compile

@@ -45,6 +45,24 @@ def test_the_shipped_dcgan_is_what_its_recipe_trains():
     assert pretrained.load("dcgan").ema_decay == spec.config["ema_decay"] == 0.999
 
 
+def test_the_shipped_scgan_is_what_its_recipe_trains_and_clusters_the_shipped_autoencoders_codes():
+    info, spec = pretrained.entry("scgan"), registry.get("scgan")
+    assert info["config"] == spec.config and info["epochs"] == spec.epochs["full"]
+    assert info["batch_size"] == spec.batch_size and spec.clusters_from == "autoencoder"
+    model = pretrained.load("scgan")
+    assert model.has_clusters and model.num_clusters == spec.config["num_clusters"]
+    for a, b in zip(model.encoder.get_weights(), pretrained.load("autoencoder").encoder.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_shipped_scgan_meets_the_dcgan_quality_targets():
+    """FD at most 8x the floor (1.1987 at 10,000 vs 10,000) with recall at least 0.7, without labels."""
+    metrics = pretrained.entry("scgan")["metrics"]
+    assert metrics["fd"] <= 8 * 1.1987  # the manifest says 2.6846 (2.24x the floor)
+    assert metrics["recall"] >= 0.7  # the manifest says 0.7687
+    assert metrics["fd"] < pretrained.entry("dcgan")["metrics"]["fd"]
+
+
 def test_shipped_classifier_meets_its_accuracy():
     assert pretrained.entry("classifier")["metrics"]["test_accuracy"] >= 0.99  # the manifest says 0.9914
 
@@ -88,7 +106,7 @@ def test_a_damaged_file_is_refused(tmp_path, monkeypatch):
         pretrained.load("nosuch")
 
 
-@pytest.mark.parametrize("name", ["classifier", "autoencoder", "dcgan", "cgan"])
+@pytest.mark.parametrize("name", ["classifier", "autoencoder", "dcgan", "cgan", "scgan"])
 def test_evaluate_reproduces_the_manifest(name, mnist_dir):
     info = pretrained.entry(name)
     result = run_cli("evaluate", name, "--samples", str(info["evaluated_samples"]), "--json")

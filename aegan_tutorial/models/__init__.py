@@ -4,6 +4,7 @@ from .autoencoder import Autoencoder, build_decoder, build_encoder
 from .classifier import build_classifier
 from .conditional_gan import ConditionalGAN, build_conditional_discriminator, build_conditional_generator
 from .gan import GAN, PlayerOptimizers, build_discriminator, build_generator, recommended_optimizers
+from .self_conditioned_gan import SelfConditionedGAN
 from . import registry  # noqa: E402  (after the models it names)
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "ConditionalGAN",
     "GAN",
     "PlayerOptimizers",
+    "SelfConditionedGAN",
     "build_classifier",
     "build_conditional_discriminator",
     "build_conditional_generator",

@@ -89,11 +89,8 @@ def build_conditional_discriminator(
 
 
 def _digit_labels(labels, n: int, num_classes: int) -> np.ndarray:
-    """int32 ``[n]`` labels, checked by :func:`~aegan_tutorial.data.check_labels` and against ``num_classes``."""
-    labels = check_labels(labels, n)
-    if len(labels) and labels.max() >= num_classes:
-        raise ValueError(f"this model knows {num_classes} classes, 0-{num_classes - 1}; got label {int(labels.max())}")
-    return labels
+    """int32 ``[n]`` labels, checked by :func:`~aegan_tutorial.data.check_labels` against the model's ``num_classes``."""
+    return check_labels(labels, n, num_classes)
 
 
 @keras.saving.register_keras_serializable(package="aegan_tutorial")
