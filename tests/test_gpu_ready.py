@@ -140,8 +140,15 @@ MIRRORED = textwrap.dedent(
     conditional = sys.argv[1] == "cgan"
     set_seed(0)
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    images, labels = data.load_mnist("train")
     with strategy.scope():
-        if conditional:
+        if sys.argv[1] == "scgan":   # its clusters are found inside the step, on each replica's images
+            gan = models.SelfConditionedGAN(models.build_conditional_generator(100, num_classes=5, filters=8),
+                                            models.build_conditional_discriminator(num_classes=5, filters=8),
+                                            models.build_encoder(8), noise_dim=100, num_clusters=5, seed=0,
+                                            ema_decay=0.999)
+            gan.fit_clusters(images[:512])
+        elif conditional:
             gan = models.ConditionalGAN(models.build_conditional_generator(100, filters=8),
                                         models.build_conditional_discriminator(filters=8), noise_dim=100, seed=0,
                                         ema_decay=0.999)
@@ -149,7 +156,6 @@ MIRRORED = textwrap.dedent(
             gan = models.GAN(models.build_generator(), models.build_discriminator(), noise_dim=100, seed=0,
                              ema_decay=0.999)
         gan.compile()
-    images, labels = data.load_mnist("train")
     before = [v.numpy() for v in gan.generator.trainable_variables]
     batches = data.make_dataset(images[:512], batch_size=64, labels=labels[:512] if conditional else None)
     history = gan.fit(batches, epochs=2, verbose=0)
@@ -192,7 +198,7 @@ def in_two_replica_process(script: str, mnist_dir, *args: str) -> dict:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("kind", ["dcgan", "cgan"])
+@pytest.mark.parametrize("kind", ["dcgan", "cgan", "scgan"])
 def test_gan_trains_under_a_mirrored_strategy_on_two_cpu_devices(kind, mnist_dir):
     env = {**os.environ, "AEGAN_DATA_DIR": str(mnist_dir), "TF_CPP_MIN_LOG_LEVEL": "3"}
     run = subprocess.run([sys.executable, "-c", MIRRORED, kind], capture_output=True, text=True, env=env, cwd=ROOT,
@@ -219,7 +225,7 @@ REPLICAS = textwrap.dedent(
     from aegan_tutorial import data, models, set_seed
     from aegan_tutorial.models import gan as gan_module
 
-    conditional = sys.argv[1] == "cgan"
+    conditional = sys.argv[1] in ("cgan", "scgan")
     images, labels = data.load_mnist("train")
     real = data.scale_images(images[:64])
 
@@ -233,14 +239,19 @@ REPLICAS = textwrap.dedent(
     def one_discriminator_step(strategy):
         with strategy.scope():
             set_seed(0)
-            if conditional:
+            if sys.argv[1] == "scgan":   # the conditions: clusters found in the step, on each replica's half
+                gan = models.SelfConditionedGAN(fixed_fakes_generator(),
+                                                models.build_conditional_discriminator(num_classes=5, filters=8),
+                                                models.build_encoder(8), noise_dim=100, num_clusters=5, seed=0)
+                gan.fit_clusters(images[:512])
+            elif conditional:
                 gan = models.ConditionalGAN(fixed_fakes_generator(), models.build_conditional_discriminator(filters=8),
                                             noise_dim=100, seed=0)
             else:
                 gan = models.GAN(fixed_fakes_generator(), models.build_discriminator(8), noise_dim=100, seed=0)
             gan.compile(keras.optimizers.SGD(0.5), train_generator=False)
         before = [w.numpy() for w in gan.discriminator.weights]
-        batch = tf.data.Dataset.from_tensor_slices((real, labels[:64]) if conditional else real).batch(64)
+        batch = tf.data.Dataset.from_tensor_slices((real, labels[:64]) if sys.argv[1] == "cgan" else real).batch(64)
         gan.fit(batch, epochs=1, verbose=0)  # one step on the global batch of 64
         after = [w.numpy() for w in gan.discriminator.weights]
         return after, max(float(np.abs(a - b).max()) for a, b in zip(after, before))
@@ -264,7 +275,7 @@ REPLICAS = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("kind", ["dcgan", "cgan"])
+@pytest.mark.parametrize("kind", ["dcgan", "cgan", "scgan"])
 def test_a_discriminator_step_on_two_replicas_equals_the_same_global_batch_on_one_device(kind, mnist_dir):
     result = in_two_replica_process(REPLICAS, mnist_dir, kind)
     assert result["moved"] > 1e-3  # the step changed the weights (measured: about 0.05)
