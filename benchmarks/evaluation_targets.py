@@ -110,18 +110,18 @@ def pretrained_target(reference: dict) -> None:
 
 
 def pretrained_one(name: str, reference: dict) -> None:
-    dcgan = pretrained.load(name)
-    ours = evaluation.evaluate_model(dcgan, "generator", 10_000)  # generate draws from the averaged generator
+    model = pretrained.load(name)
+    ours = evaluation.evaluate_model(model, "generator", 10_000)  # generate draws from the averaged generator
     info = pretrained.entry(name)
     print(f"pretrained {name} ({info['epochs']} epochs, {info['wall_seconds']:.0f} s on {info['hardware']}): "
           f"FD {ours['fd']:.4f} = {ours['fd'] / reference['floor']:.2f}x the floor (target <= 8x); "
           f"precision {ours['precision']:.3f}, recall {ours['recall']:.3f} (target >= 0.7)")
-    if dcgan.ema_decay is not None:  # the same run's generator as trained, without the average
-        noise = keras.random.normal((10_000, dcgan.noise_dim), seed=evaluation.EVAL_SEED)
+    if model.ema_decay is not None:  # the same run's generator as trained, without the average
+        noise = keras.random.normal((10_000, model.noise_dim), seed=evaluation.EVAL_SEED)
         inputs = noise
-        if isinstance(dcgan, models.SelfConditionedGAN):   # the same clusters as the averaged samples
-            inputs = [noise, dcgan.clusters_for(10_000, evaluation.EVAL_SEED)]
-        raw = evaluation.score_samples(data.to_uint8(dcgan.generator.predict(inputs, batch_size=1000, verbose=0), "tanh"))
+        if isinstance(model, models.SelfConditionedGAN):   # the same clusters as the averaged samples
+            inputs = [noise, model.clusters_for(10_000, evaluation.EVAL_SEED)]
+        raw = evaluation.score_samples(data.to_uint8(model.generator.predict(inputs, batch_size=1000, verbose=0), "tanh"))
         print(f"  the same run without the average of its weights: FD {raw['fd']:.4f} = "
               f"{raw['fd'] / reference['floor']:.2f}x the floor; precision {raw['precision']:.3f}, recall {raw['recall']:.3f}")
 
