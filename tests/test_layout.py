@@ -14,7 +14,8 @@ import pytest
 from conftest import ROOT
 
 PACKAGE = ROOT / "aegan_tutorial"
-CORE = ["data", "models", "losses", "training", "callbacks", "metrics", "evaluation", "plots", "pretrained", "runs", "cli"]
+CORE = ["data", "models", "losses", "training", "callbacks", "metrics", "evaluation", "plots", "pretrained", "runs", "cli",
+        "clustering", "pretraining", "results"]
 
 
 def module_name(path: Path) -> str:

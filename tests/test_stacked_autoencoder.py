@@ -54,11 +54,11 @@ def test_a_greedy_level_leaves_the_levels_below_untouched(unit_images):
     """Greedy training of (64, 16) gives level 1 the very weights greedy training of (64,) gives it."""
     set_seed(0)
     one = models.StackedAutoencoder((64,))
-    one_losses = one.train_greedy(unit_images, epochs=1, batch_size=64)
+    one_losses = one.train_greedy(unit_images, steps=8, batch_size=64)
     set_seed(0)
     two = models.StackedAutoencoder((64, 16))
     before_top = level_weights(two, 2)
-    two_losses = two.train_greedy(unit_images, epochs=1, batch_size=64)
+    two_losses = two.train_greedy(unit_images, steps=8, batch_size=64)
     for a, b in zip(level_weights(one, 1), level_weights(two, 1)):
         np.testing.assert_array_equal(a, b)
     assert two_losses[0] == one_losses[0] and len(two_losses) == 2 and np.all(np.isfinite(two_losses))
@@ -81,7 +81,7 @@ def test_the_denoising_variant_corrupts_only_while_training(unit_images):
     np.testing.assert_allclose(keras.ops.convert_to_numpy(noisy(x, training=False)),
                                keras.ops.convert_to_numpy(plain(x, training=False)), rtol=1e-6)
     assert not np.allclose(keras.ops.convert_to_numpy(noisy(x, training=True)), keras.ops.convert_to_numpy(plain(x)))
-    losses = stack.train_greedy(unit_images, epochs=1, noise_stddev=0.3)
+    losses = stack.train_greedy(unit_images, steps=4, noise_stddev=0.3)
     assert len(losses) == 1 and np.isfinite(losses[0])
 
 
@@ -120,3 +120,52 @@ def test_bad_input_is_refused_with_the_reason(unit_images):
         models.DenseTranspose(dense).build((None, 5))
     with pytest.raises(NotImplementedError, match="save_weights"):
         models.DenseTranspose(dense).get_config()
+
+
+def test_end_to_end_training_lowers_the_error_and_reruns_bit_for_bit(unit_images):
+    runs = []
+    for _ in range(2):
+        set_seed(0)
+        stack = models.StackedAutoencoder((64, 16))
+        before = float(keras.ops.mean((stack(unit_images) - unit_images) ** 2))
+        loss = stack.train_end_to_end(unit_images, steps=30, batch_size=64, learning_rate=3e-3, seed=0)
+        after = float(keras.ops.mean((stack(unit_images) - unit_images) ** 2))
+        runs.append(weights_of(stack))
+    assert after < 0.8 * before and abs(loss - after) < 0.5 * before  # measured: 0.23 -> 0.07
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_classifier_reads_the_stacks_own_encoder_layers(unit_images):
+    set_seed(0)
+    stack = models.StackedAutoencoder((64, 16))
+    classifier = stack.classifier()
+    assert classifier.output_shape == (None, 10)
+    assert all(any(w is v for v in classifier.weights) for w in stack.encoders[0].weights)
+    probabilities = keras.ops.convert_to_numpy(classifier(unit_images[:5]))
+    np.testing.assert_allclose(probabilities, 0.1, rtol=1e-6)  # a zero read-out: every digit equally likely
+    with pytest.raises(ValueError, match="num_classes"):
+        stack.classifier(num_classes=1)
+
+
+def test_a_tied_stack_trains_under_mixed_float16_and_with_xla(unit_images):
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    stack = models.StackedAutoencoder((64, 16), tied=True)
+    assert stack.encoders[0].compute_dtype == "float16" and stack.encoders[0].kernel.dtype == "float32"
+    before = weights_of(stack)
+    loss = stack.train_end_to_end(unit_images, steps=4, batch_size=64)
+    assert isinstance(stack.optimizer, keras.optimizers.LossScaleOptimizer) and np.isfinite(loss)
+    assert int(stack.optimizer.iterations) == 4 and any(not np.array_equal(a, b) for a, b in zip(before, weights_of(stack)))
+    keras.mixed_precision.set_global_policy("float32")
+    set_seed(0, deterministic=False)  # Keras declines XLA while TF op determinism is on
+    stack = models.StackedAutoencoder((64, 16), tied=True)
+    losses = stack.train_greedy(unit_images, steps=4, batch_size=64, jit_compile=True)
+    assert np.all(np.isfinite(losses)) and stack.train_end_to_end(unit_images, steps=4, jit_compile=True) > 0
+    assert stack.jit_compile is True
+    set_seed(0)
+
+
+def test_steps_per_call_divides_the_steps():
+    from aegan_tutorial.models.stacked_autoencoder import steps_per_call
+
+    assert [steps_per_call(n) for n in (900, 12, 7, 29, 1)] == [25, 12, 7, 1, 1]

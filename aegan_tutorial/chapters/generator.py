@@ -22,6 +22,7 @@ import numpy as np
 from .._checks import check_positive_int
 from ..metrics import gaussian_frechet_distance
 from ..models.gan import upsample_to_image
+from ..pretraining import gaussian_of_codes
 
 
 Padding = Literal["same", "valid"]
@@ -247,10 +248,7 @@ def fit_gaussian(codes) -> CodeGaussian:
     CodeGaussian
         ``mean [k]`` and ``cov [k, k]`` (divided by ``N``).
     """
-    x = _codes(codes, minimum=2)
-    mean = x.mean(axis=0)
-    centred = x - mean
-    return CodeGaussian(mean, centred.T @ centred / len(x))
+    return CodeGaussian(*gaussian_of_codes(codes))
 
 
 def sample_gaussian(gaussian: CodeGaussian, n: int, seed: int = 0) -> np.ndarray:

@@ -23,7 +23,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from .._checks import check_positive_int
-from ..callbacks import with_nonfinite_guard
+from ..callbacks import LossHistory, with_nonfinite_guard
 from ..data import IMAGE_SHAPE, check_unit_images
 
 
@@ -178,39 +178,101 @@ class StackedAutoencoder(keras.Model):
         rebuilt = self.decoders[level - 1](self.encoders[level - 1](x))
         return keras.Model(h, rebuilt, name=f"level_{level}_autoencoder")
 
-    def train_greedy(self, images, epochs: int = 1, batch_size: int = 128, noise_stddev: float = 0.0,
-                     learning_rate: float = 1e-3, seed: int = 0, verbose: int = 0) -> list[float]:
+    def train_greedy(self, images, steps: int = 500, batch_size: int = 128, noise_stddev: float = 0.0,
+                     learning_rate: float = 1e-3, seed: int = 0, verbose: int = 0, jit_compile="auto") -> list[float]:
         """Greedy layer-wise training: level 1 on the images, then each level on the frozen codes below.
+
+        Level ``i`` minimises ``‖h_{i-1} - g_i(f_i(h̃_{i-1}))‖²`` over the codes ``h_{i-1}`` of
+        the trained levels below, computed once and held fixed, where ``h̃`` is ``h`` plus
+        Gaussian noise (the denoising variant) or ``h`` itself. No gradient reaches a lower level.
 
         Parameters
         ----------
         images
             float ``[N, 28, 28, 1]`` in ``[0, 1]``.
-        epochs, batch_size, learning_rate
-            Per level: Adam at ``learning_rate``, MSE to the clean codes of the level below.
+        steps
+            Adam steps per level, so ``L · steps`` in all.
+        batch_size, learning_rate
+            Per level: a fresh Adam at ``learning_rate`` on batches of ``batch_size`` codes.
         noise_stddev
-            Gaussian corruption of each level's input (0: plain autoencoders).
+            Standard deviation of each level's input corruption (0: plain autoencoders).
         seed
             Seeds each level's shuffling and corruption.
+        verbose, jit_compile
+            As in Keras's ``fit`` and ``compile`` (``jit_compile=True``: XLA, see
+            :func:`aegan_tutorial.set_seed` on determinism).
 
         Returns
         -------
         list of float
-            Each level's last-epoch training loss, bottom to top.
+            Each level's mean training loss over its last ``min(steps, 100)`` steps, bottom to top.
         """
         images = check_unit_images(images, "the images of greedy training")
-        check_positive_int(epochs, "epochs")
+        check_positive_int(steps, "steps")
         losses = []
         for level in range(1, self.depth + 1):
             below = keras.ops.convert_to_numpy(self.encode(images, level - 1))  # frozen: plain arrays
             autoencoder = self.level_autoencoder(level, noise_stddev, seed=seed + level)
-            autoencoder.compile(keras.optimizers.Adam(learning_rate), loss="mse")
-            pairs = (tf.data.Dataset.from_tensor_slices((below, below))
-                     .shuffle(len(below), seed=seed + level, reshuffle_each_iteration=True).batch(batch_size))
-            history = autoencoder.fit(pairs, epochs=epochs, verbose=verbose, shuffle=False,  # the dataset shuffles
-                                      callbacks=with_nonfinite_guard(None))
-            losses.append(float(history.history["loss"][-1]))
+            losses.append(_train_steps(autoencoder, below, below, steps, batch_size, learning_rate, seed + level,
+                                       verbose, jit_compile))
         return losses
+
+    def train_end_to_end(self, images, steps: int = 500, batch_size: int = 128, learning_rate: float = 1e-3,
+                         seed: int = 0, verbose: int = 0, jit_compile="auto") -> float:
+        """Every level at once: Adam on ``‖x - x̂‖²`` through the whole stack, for ``steps`` steps.
+
+        From fresh weights this is plain end-to-end training; after :meth:`train_greedy` it is
+        the fine-tuning of greedy pretraining. Arguments as in :meth:`train_greedy`.
+
+        Returns
+        -------
+        float
+            The mean training loss over the last ``min(steps, 100)`` steps.
+        """
+        images = check_unit_images(images, "the images of end-to-end training")
+        check_positive_int(steps, "steps")
+        return _train_steps(self, images, images, steps, batch_size, learning_rate, seed, verbose, jit_compile)
+
+    def classifier(self, num_classes: int = 10, name: str = "stack_classifier") -> keras.Model:
+        """The encoder levels with a softmax read-out: ``[B, 28, 28, 1] -> [B, num_classes]``.
+
+        It shares this stack's encoder layers, so training it moves them (fine-tuning);
+        set ``trainable = False`` on ``self.encoders`` first to train the read-out alone.
+        The read-out starts from zeros, so two classifiers of one stack start identical.
+        """
+        check_positive_int(num_classes, "num_classes", minimum=2)
+        images = keras.Input(IMAGE_SHAPE, name="images")
+        h = layers.Flatten(name="h_0")(images)
+        for encoder in self.encoders:
+            h = encoder(h)
+        probabilities = layers.Dense(num_classes, activation="softmax", kernel_initializer="zeros", name="read_out")(h)
+        return keras.Model(images, probabilities, name=name)
 
     def get_config(self) -> dict:
         return {"name": self.name, "sizes": list(self.sizes), "tied": self.tied, "activation": self.activation}
+
+
+def _train_steps(model: keras.Model, inputs: np.ndarray, targets: np.ndarray, steps: int, batch_size: int,
+                 learning_rate: float, seed: int, verbose: int, jit_compile="auto") -> float:
+    """``steps`` Adam steps of MSE on shuffled batches (reshuffled every pass), seeded; the mean of the last 100 losses."""
+    check_positive_int(batch_size, "batch_size")
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
+    per_call = steps_per_call(steps)
+    model.compile(keras.optimizers.Adam(learning_rate), loss="mse", jit_compile=jit_compile, steps_per_execution=per_call)
+    pairs = (tf.data.Dataset.from_tensor_slices((inputs, targets))
+             .shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True).repeat().batch(batch_size))
+    history = LossHistory(keys=("loss",))  # one value per call of `per_call` steps
+    model.fit(pairs, epochs=1, steps_per_epoch=steps, verbose=verbose, shuffle=False,  # the dataset shuffles
+              callbacks=with_nonfinite_guard([history]))
+    return float(np.mean(history.history["loss"][-max(1, 100 // per_call):]))
+
+
+def steps_per_call(steps: int, most: int = 25) -> int:
+    """The largest divisor of ``steps`` up to ``most``: Adam steps run per compiled call (``steps_per_execution``).
+
+    Small dense steps are dominated by Python's per-step overhead; running several per call
+    changes nothing in the arithmetic (same batches, same order), only the speed.
+    """
+    return max(d for d in range(1, min(most, steps) + 1) if steps % d == 0)
+
