@@ -43,8 +43,12 @@ def glue(name: str, value, display: bool = False):
     """Glue ``value`` under ``name`` for the text (``{glue:text}`name```) and return it.
 
     In the book build this is ``myst_nb.glue``; where myst-nb is not installed (Colab),
-    the value is only returned, since there is no text to glue it into.
+    the value is only returned, since there is no text to glue it into. A NumPy scalar is glued
+    as the Python number it holds: its text, ``np.float64(0.5)``, would defeat a format such as
+    ``{glue:text}`name:.1f```.
     """
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():
+        value = value.item()
     myst_glue = _myst_glue()
     if myst_glue is not None:
         myst_glue(name, value, display=display)

@@ -74,3 +74,14 @@ def test_chapters_keep_tensorflow_native_log_lines_out_of_the_page(where, level,
         assert "a Python warning" in run.stdout
     else:
         assert "a Python warning" in run.stderr
+
+
+def test_glue_turns_numpy_scalars_into_python_numbers(monkeypatch):
+    import numpy as np
+
+    seen = {}
+    monkeypatch.setattr(book, "_myst_glue", lambda: lambda name, value, display: seen.update({name: value}))
+    assert book.glue("mean", np.float64(0.25)) == 0.25 and type(seen["mean"]) is float
+    assert type(book.glue("count", np.int64(3))) is int and seen["count"] == 3
+    assert book.glue("list", [1, 2]) == [1, 2]  # anything else is glued as it is
+    assert format(seen["mean"], ".1%") == "25.0%"  # what {glue:text}`mean:.1%` needs
