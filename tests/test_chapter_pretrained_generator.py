@@ -61,8 +61,10 @@ def test_a_race_scores_each_checkpoint_and_leaves_the_autoencoder_alone(autoenco
     assert rows[0]["seconds"] == 0 or rows[0]["seconds"] < rows[-1]["seconds"]
     for a, b in zip(before, weights_of(autoencoder)):
         np.testing.assert_array_equal(a, b)
-    with pytest.raises(ValueError, match=r"float32 \[N, 28, 28, 1\] in \[-1, 1\]"):
-        pg.race("scratch", tanh_images.astype("float64"))
+    with pytest.raises(TypeError, match=r"race got uint8 images; scale them to floats in \[-1, 1\]"):
+        pg.race("scratch", np.zeros((4, 28, 28, 1), np.uint8))
+    with pytest.raises(ValueError, match=r"race expects pixel values in \[-1, 1\]"):
+        pg.race("scratch", tanh_images * 2)
 
 
 def test_compare_by_step_groups_the_steps_by_verdict():

@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from .._checks import apply_in_batches, check_positive_int
 from ..callbacks import with_nonfinite_guard
-from ..data import to_uint8
+from ..data import check_images, to_uint8
 from ..evaluation import score_samples
 from ..models import GAN, Autoencoder, build_discriminator, build_encoder, build_generator, registry
 from ..pretraining import CodePrior, generator_from_decoder, recalibrate_batchnorm
@@ -35,14 +35,10 @@ NOISE_DIM = 100
 """The noise size of every arm, and so the autoencoder's code size."""
 
 
-def _check_tanh_images(images) -> np.ndarray:
-    x = np.asarray(images)
-    if x.dtype != np.float32 or x.ndim != 4 or x.shape[1:] != (28, 28, 1):
-        raise ValueError(f"images must be float32 [N, 28, 28, 1] in [-1, 1] (scale_images(x, 'tanh')), "
-                         f"got {x.dtype} {list(x.shape)}")
-    if x.min() < -1 or x.max() > 1:
-        raise ValueError(f"images must lie in [-1, 1], got values in [{x.min():.3g}, {x.max():.3g}]")
-    return x
+def _check_tanh_images(images, where: str) -> np.ndarray:
+    """``images`` as float32 ``[N, 28, 28, 1]`` in ``[-1, 1]``, or the shared checker's error naming ``where``."""
+    check_images(images, "tanh", where)
+    return np.asarray(images, dtype=np.float32)
 
 
 def decoder_autoencoder(filters: int = 32) -> Autoencoder:
@@ -61,7 +57,7 @@ def pretrain_autoencoder(images: np.ndarray, steps: int, batch_size: int = 64, l
 
     ``images``: float32 ``[N, 28, 28, 1]`` in ``[-1, 1]`` (the generator's range). Seeded by ``seed``.
     """
-    images = _check_tanh_images(images)
+    images = _check_tanh_images(images, "pretrain_autoencoder")
     check_positive_int(steps, "steps")
     set_seed(seed)
     autoencoder = decoder_autoencoder()
@@ -84,7 +80,7 @@ def batchnorm_lag(autoencoder: Autoencoder, images: np.ndarray, batch_size: int 
     ``recalibrated``: a copy of the decoder whose moving statistics :func:`recalibrate_batchnorm`
     set from the codes of ``images``, in inference mode. The autoencoder is not changed.
     """
-    images = _check_tanh_images(images)
+    images = _check_tanh_images(images, "batchnorm_lag")
     codes = codes_of(autoencoder, images)
     inference = apply_in_batches(autoencoder.decoder, codes, 1000)
     copy = generator_from_decoder(autoencoder.decoder)  # a training-mode call moves the moving statistics: of a copy
@@ -158,7 +154,7 @@ def race(arm: str, images: np.ndarray, autoencoder: Autoencoder | None = None, c
     list of dict
         One per checkpoint: ``step``, ``fd``, ``precision``, ``recall``, ``seconds`` (training time so far).
     """
-    images = _check_tanh_images(images)
+    images = _check_tanh_images(images, "race")
     checkpoints = sorted({int(s) for s in checkpoints})
     if not checkpoints or checkpoints[0] < 0:
         raise ValueError(f"checkpoints must be step counts >= 0, got {checkpoints}")
