@@ -105,5 +105,5 @@ def test_seconds_budget_trains_whole_epochs_until_time_is_up(tmp_path, mnist_dir
     assert record["epochs_done"] == len(rows) >= 1
     assert record["train_seconds"] >= 2.0
     if len(rows) > 1:  # it stopped at the first epoch end past the budget
-        assert float(rows[-2]["train_seconds"]) < 2.0
+        assert float(rows[-2]["train_seconds"]) <= 2.0  # metrics.csv rounds to 0.01 s: 1.996 s reads 2.0
     assert set(record["metrics"]) == {"test_mse", "test_psnr"}
