@@ -170,8 +170,25 @@ class PlayerOptimizers:
         return f"PlayerOptimizers({', '.join(o.name for o in self.optimizers)})"
 
 
+class SavesNoiseSeed:
+    """Mixin for a trainer that draws noise from ``self.seed_generator`` inside ``train_step``.
+
+    Its weights files keep the generator's state too, so a loaded model trains on exactly as
+    it would have.
+    """
+
+    def save_own_variables(self, store) -> None:
+        super().save_own_variables(store)
+        store["noise_seed_state"] = self.seed_generator.state
+
+    def load_own_variables(self, store) -> None:
+        if "noise_seed_state" in store.keys():
+            self.seed_generator.state.assign(store["noise_seed_state"])
+        super().load_own_variables({k: store[k] for k in store.keys() if k != "noise_seed_state"})
+
+
 @keras.saving.register_keras_serializable(package="aegan_tutorial")
-class GAN(keras.Model):
+class GAN(SavesNoiseSeed, keras.Model):
     """A generator and a discriminator, trained by alternating gradient steps.
 
     ``fit`` takes real images only (a ``tf.data.Dataset`` of float ``[B, 28, 28, 1]``
@@ -381,6 +398,10 @@ class GAN(keras.Model):
         """What the discriminator minimises: the cross-entropy real→1, fake→0, i.e. −V(D, G)."""
         return discriminator_loss(real_logits, fake_logits, self.label_smoothing)
 
+    def generator_objective(self, fake_logits):
+        """What the generator minimises: the loss chosen in ``compile`` (non-saturating or minimax)."""
+        return generator_loss(fake_logits, self.loss_kind)
+
     def record(self, d_loss, g_loss, real_logits, fake_logits) -> dict:
         """Update the loss trackers; return the logs of the step."""
         self.d_loss_tracker.update_state(d_loss)
@@ -411,7 +432,7 @@ class GAN(keras.Model):
         g_loss = None
         if self.train_generator:
             with tf.GradientTape() as tape:
-                g_loss = generator_loss(D(G(self.sample_noise(batch_size))), self.loss_kind)
+                g_loss = self.generator_objective(D(G(self.sample_noise(batch_size))))
             gradient_step(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
             if self.ema_decay is not None:
                 self.update_average()  # θ̄ follows θ
@@ -467,16 +488,6 @@ class GAN(keras.Model):
         return apply_in_batches(self.averaged_generator(), inputs, batch_size)
 
     # --- saving --------------------------------------------------------------------------------
-
-    def save_own_variables(self, store) -> None:
-        """Save the training-noise seed state too, so a loaded GAN trains on exactly as it would have."""
-        super().save_own_variables(store)
-        store["noise_seed_state"] = self.seed_generator.state
-
-    def load_own_variables(self, store) -> None:
-        if "noise_seed_state" in store.keys():
-            self.seed_generator.state.assign(store["noise_seed_state"])
-        super().load_own_variables({k: store[k] for k in store.keys() if k != "noise_seed_state"})
 
     def get_config(self) -> dict:
         return {

@@ -15,11 +15,15 @@ from typing import Callable
 import keras
 
 from ..data import Scale, shift_digits
+from .adversarial_autoencoder import AdversarialAutoencoder, build_code_discriminator, recommended_aae_optimizers
 from .autoencoder import Autoencoder, build_decoder, build_encoder
+from .began import BEGAN, build_autoencoder_discriminator
 from .classifier import build_classifier
 from .conditional_gan import ConditionalGAN, build_conditional_discriminator, build_conditional_generator
 from .gan import GAN, build_discriminator, build_generator, recommended_optimizers
+from .priors import GaussianMixturePrior, GaussianPrior
 from .self_conditioned_gan import SelfConditionedGAN
+from .variational_autoencoder import VariationalAutoencoder
 
 Kind = str
 """``"classifier"``, ``"autoencoder"``, ``"generator"`` or ``"conditional_generator"``."""
@@ -141,6 +145,39 @@ def _compile_gan(model: GAN, learning_rate: float = 2e-4, g_learning_rate: float
     model.compile(d_optimizer, g_optimizer)
 
 
+def _prior(prior: str, latent_dim: int):
+    if prior == "gaussian":
+        return GaussianPrior(latent_dim)
+    if prior == "gaussian_mixture":
+        return GaussianMixturePrior(latent_dim)
+    raise ValueError(f"prior must be 'gaussian' or 'gaussian_mixture', got {prior!r}")
+
+
+def _aae(latent_dim: int = 8, prior: str = "gaussian", units: int = 256, learning_rate: float = 1e-3,
+         d_learning_rate: float = 2e-4, g_learning_rate: float = 5e-4, seed: int = 0) -> AdversarialAutoencoder:
+    return AdversarialAutoencoder(build_encoder(latent_dim), build_decoder(latent_dim, "sigmoid"),
+                                  build_code_discriminator(latent_dim, units), _prior(prior, latent_dim), seed=seed)
+
+
+def _compile_aae(model: AdversarialAutoencoder, learning_rate: float = 1e-3, d_learning_rate: float = 2e-4,
+                 g_learning_rate: float = 5e-4, **config) -> None:
+    model.compile(*recommended_aae_optimizers(learning_rate, d_learning_rate, g_learning_rate))
+
+
+def _vae(latent_dim: int = 8, beta: float = 1.0, learning_rate: float = 1e-3, seed: int = 0) -> VariationalAutoencoder:
+    return VariationalAutoencoder(build_encoder(2 * latent_dim), build_decoder(latent_dim, "sigmoid"), beta, seed=seed)
+
+
+def _compile_vae(model: VariationalAutoencoder, learning_rate: float = 1e-3, **config) -> None:
+    model.compile(keras.optimizers.Adam(learning_rate))
+
+
+def _began(noise_dim: int = 64, filters: int = 32, code_dim: int = 64, gamma: float = 0.5, lambda_k: float = 0.001,
+           learning_rate: float = 1e-4, seed: int = 0) -> BEGAN:
+    return BEGAN(build_generator(noise_dim, filters), build_autoencoder_discriminator(filters, code_dim),
+                 noise_dim=noise_dim, gamma=gamma, lambda_k=lambda_k, seed=seed)
+
+
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
@@ -184,6 +221,29 @@ MODELS: dict[str, ModelSpec] = {
             # the conditional GAN chapter's exercise measures 10); raced in benchmarks/evaluation_targets.py
             config={"noise_dim": 100, "filters": 32, "num_clusters": 100, "latent_dim": 32, "ema_decay": 0.999,
                     "learning_rate": 2e-4, "g_learning_rate": 2e-3}, seeded=True,
+        ),
+        ModelSpec(
+            name="aae",
+            description="the adversarial autoencoder of Part III: decoded N(0, I) draws (FD, precision, recall)",
+            kind="generator", model_class=AdversarialAutoencoder, scale="sigmoid", labels=False, batch_size=100,
+            epochs={"quick": 1, "full": 30}, build=_aae, compile=_compile_aae,
+            config={"latent_dim": 8, "prior": "gaussian", "units": 256, "learning_rate": 1e-3,
+                    "d_learning_rate": 2e-4, "g_learning_rate": 5e-4}, seeded=True,
+        ),
+        ModelSpec(
+            name="vae",
+            description="the variational autoencoder of Part III: decoded N(0, I) draws (FD, precision, recall)",
+            kind="generator", model_class=VariationalAutoencoder, scale="sigmoid", labels=False, batch_size=100,
+            epochs={"quick": 1, "full": 30}, build=_vae, compile=_compile_vae,
+            config={"latent_dim": 8, "beta": 1.0, "learning_rate": 1e-3}, seeded=True,
+        ),
+        ModelSpec(
+            name="began",
+            description="the boundary equilibrium GAN: an autoencoder as discriminator (FD, precision, recall)",
+            kind="generator", model_class=BEGAN, scale="tanh", labels=False, batch_size=64,
+            epochs={"quick": 1, "full": 30}, build=_began, compile=_compile_gan,
+            config={"noise_dim": 64, "filters": 32, "code_dim": 64, "gamma": 0.5, "lambda_k": 0.001,
+                    "learning_rate": 1e-4}, seeded=True,
         ),
     )
 }
