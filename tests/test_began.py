@@ -10,7 +10,6 @@ import pytest
 
 from aegan_tutorial import data, models, set_seed
 from aegan_tutorial.losses import generator_loss
-from aegan_tutorial.models import registry
 from aegan_tutorial.models.began import reconstruction_loss_model
 from conftest import make_gan, weights_of
 
@@ -186,11 +185,3 @@ def test_compile_defaults_to_the_paper_rate_and_refuses_gan_losses():
     for option in ({"loss": "minimax"}, {"label_smoothing": 0.1}):
         with pytest.raises(TypeError, match=f"BEGAN.compile takes no {next(iter(option))}: BEGAN's losses are"):
             began.compile(**option)
-
-
-def test_the_registry_builds_the_began_recipe():
-    began = registry.build("began", {"filters": 4, "code_dim": 8}, seed=2)
-    assert isinstance(began, models.BEGAN) and registry.spec_of(began).name == "began"
-    assert (began.noise_dim, began.gamma, began.lambda_k, began.seed) == (64, 0.5, 0.001, 2)
-    assert began.autoencoder.get_layer("code").units == 8 and began.generator.get_layer("deconv_14x14").filters == 4
-    assert float(began.d_optimizer.learning_rate) == float(began.g_optimizer.learning_rate) == pytest.approx(1e-4)

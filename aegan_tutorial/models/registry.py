@@ -17,7 +17,6 @@ import keras
 from ..data import Scale, shift_digits
 from .adversarial_autoencoder import AdversarialAutoencoder, build_code_discriminator, recommended_aae_optimizers
 from .autoencoder import Autoencoder, build_decoder, build_encoder
-from .began import BEGAN, build_autoencoder_discriminator
 from .classifier import build_classifier
 from .conditional_gan import ConditionalGAN, build_conditional_discriminator, build_conditional_generator
 from .gan import GAN, build_discriminator, build_generator, recommended_optimizers
@@ -172,12 +171,6 @@ def _compile_vae(model: VariationalAutoencoder, learning_rate: float = 1e-3, **c
     model.compile(keras.optimizers.Adam(learning_rate))
 
 
-def _began(noise_dim: int = 64, filters: int = 32, code_dim: int = 64, gamma: float = 0.5, lambda_k: float = 0.001,
-           learning_rate: float = 1e-4, seed: int = 0) -> BEGAN:
-    return BEGAN(build_generator(noise_dim, filters), build_autoencoder_discriminator(filters, code_dim),
-                 noise_dim=noise_dim, gamma=gamma, lambda_k=lambda_k, seed=seed)
-
-
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
@@ -236,14 +229,6 @@ MODELS: dict[str, ModelSpec] = {
             kind="generator", model_class=VariationalAutoencoder, scale="sigmoid", labels=False, batch_size=100,
             epochs={"quick": 1, "full": 30}, build=_vae, compile=_compile_vae,
             config={"latent_dim": 8, "beta": 1.0, "learning_rate": 1e-3}, seeded=True,
-        ),
-        ModelSpec(
-            name="began",
-            description="the boundary equilibrium GAN: an autoencoder as discriminator (FD, precision, recall)",
-            kind="generator", model_class=BEGAN, scale="tanh", labels=False, batch_size=64,
-            epochs={"quick": 1, "full": 30}, build=_began, compile=_compile_gan,
-            config={"noise_dim": 64, "filters": 32, "code_dim": 64, "gamma": 0.5, "lambda_k": 0.001,
-                    "learning_rate": 1e-4}, seeded=True,
         ),
     )
 }
