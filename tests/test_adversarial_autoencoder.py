@@ -171,6 +171,17 @@ def test_training_reruns_bit_for_bit_and_goes_on_alike_after_a_save(unit_images,
         np.testing.assert_array_equal(kept.generate(8, seed=3), loaded.generate(8, seed=3))
 
 
+def test_a_linear_decoder_encodes_without_a_range_check_and_generates_as_it_decodes():
+    keras.utils.set_random_seed(0)
+    model = models.AdversarialAutoencoder(models.build_encoder(K), models.build_decoder(K, "linear"),
+                                          models.build_code_discriminator(K, 8))
+    images = np.full((3, 28, 28, 1), 2.0, np.float32)  # no range to check for a linear decoder
+    assert model.encode(images).shape == (3, K)
+    np.testing.assert_array_equal(model.generate(4, seed=0), model.decode(model.prior.sample(4, seed=0)))
+    with pytest.raises(ValueError, match="shape \\[batch, 28, 28, 1\\]"):
+        model.encode(images[..., 0])
+
+
 def test_generate_gives_seeded_images_in_the_generators_range():
     for model in (small_aae(), small_vae(), small_aae(priors.GaussianMixturePrior(K))):
         images = model.generate(16, seed=0)

@@ -22,7 +22,7 @@ from keras import ops
 
 from .._checks import apply_in_batches, check_positive_int
 from ..callbacks import with_nonfinite_guard
-from ..data import IMAGE_SHAPE, output_scale, check_images
+from ..data import IMAGE_SHAPE, check_images, output_scale
 from ..training import check_fit_images
 from .gan import SavesNoiseSeed, deserialize_submodels
 from .priors import GaussianPrior, Prior, prior_from_config
@@ -155,7 +155,7 @@ class PriorAutoencoder(SavesNoiseSeed, keras.Model):
 
     def encode(self, images, batch_size: int = 1000) -> np.ndarray:
         """The codes of ``images`` (float ``[N, 28, 28, 1]`` in the decoder's range): float32 ``[N, k]``."""
-        check_images(images, self.output_scale, "encode")
+        check_images(images, self.output_scale or "tanh", "encode", check_range=self.output_scale is not None)
         return self.code_of(apply_in_batches(self.encoder, images, batch_size))
 
     def decode(self, codes, labels=None, batch_size: int = 1000) -> np.ndarray:
@@ -169,10 +169,12 @@ class PriorAutoencoder(SavesNoiseSeed, keras.Model):
         return self.decode(self.encode(images, batch_size), labels, batch_size)
 
     def generate(self, n: int, seed: int | None = None, labels=None, batch_size: int = 1000) -> np.ndarray:
-        """``n`` new images, ``decoder(z)`` with ``z ~ p(z)``, as float32 ``[n, 28, 28, 1]`` in ``[-1, 1]``.
+        """``n`` new images, ``decoder(z)`` with ``z ~ p(z)``, as float32 ``[n, 28, 28, 1]``.
 
-        The range of every generator of the package, whatever the decoder's own. The same
-        ``seed`` gives the same images; ``labels`` (int ``[n]``) for a conditional decoder.
+        In ``[-1, 1]``, the range of every generator of the package: a sigmoid decoder's
+        ``[0, 1]`` is mapped there, a tanh decoder's output is already in it (a linear
+        decoder's is returned as it is). The same ``seed`` gives the same images; ``labels``
+        (int ``[n]``) for a conditional decoder.
         """
         check_positive_int(n, "n")
         images = self.decode(self.prior.sample(n, seed), labels, batch_size)
