@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from .._checks import apply_in_batches, check_positive_int
 from ..data import make_dataset, to_uint8
@@ -64,10 +63,10 @@ def build_arm(arm: str, latent_dim: int = LATENT_DIM, prior: Prior | None = None
     """
     _check_arm(arm)
     check_positive_int(latent_dim, "latent_dim")
-    set_seed(seed)
-    decoder = build_label_decoder(latent_dim) if labels else build_decoder(latent_dim, "sigmoid")
     if labels and not arm.startswith("aae"):
         raise ValueError("only the adversarial autoencoder has the supervised (label decoder) variant here")
+    set_seed(seed)
+    decoder = build_label_decoder(latent_dim) if labels else build_decoder(latent_dim, "sigmoid")
     if arm == "plain":
         model = Autoencoder(build_encoder(latent_dim), decoder)
         model.compile(keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
