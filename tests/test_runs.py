@@ -53,7 +53,7 @@ def assert_same_weights(a_dir, b_dir) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model", ["dcgan", "classifier", "autoencoder", "aae", "vae"])
+@pytest.mark.parametrize("model", ["dcgan", "classifier", "autoencoder", "began", "aae", "vae"])
 def test_an_interrupted_run_resumes_to_the_uninterrupted_weights(model, tmp_path, mnist_dir, capsys):
     straight, interrupted = tmp_path / "straight", tmp_path / "interrupted"
     options = {**OPTIONS, "config": {"ema_decay": 0.999}} if model == "dcgan" else OPTIONS  # the average resumes too

@@ -37,8 +37,8 @@ number that tracks training, where the two players' losses of a GAN do not (the 
 
 Shapes (``B`` images, width ``f``, code size ``h``)::
 
-    autoencoder D:  [B, 28, 28, 1] --conv s2--> [B, 14, 14, f] --conv s2--> [B, 7, 7, 2f] --> [B, h] (code)
-                    [B, h] --> [B, 7, 7, 2f] --resize, conv--> [B, 14, 14, f] --resize, conv--> [B, 28, 28, 1] (tanh)
+    autoencoder D:  [B, 28, 28, 1] --conv s2--> [B, 14, 14, f] --> [B, h] (code, batch-normalised)
+                    [B, h] --> [B, 14, 14, f] --deconv s2--> [B, 28, 28, 1] (the generator's range)
     loss L(v):      [B, 28, 28, 1] --> [B, 1]   (the "logit" the GAN step sees)
 
 The step is :class:`~aegan_tutorial.models.GAN`'s: the reconstruction-loss model stands where
@@ -52,42 +52,57 @@ import numpy as np
 from keras import layers, ops
 
 from .._checks import check_positive_int
-from ..data import IMAGE_SHAPE
+from ..data import IMAGE_SHAPE, Scale, check_scale, output_scale
 from .gan import GAN, deserialize_submodels, image_features, recommended_optimizers
 
 
-def build_autoencoder_discriminator(filters: int = 32, code_dim: int = 64,
+def build_autoencoder_discriminator(filters: int = 64, code_dim: int = 32, batchnorm: bool = True,
+                                    scale: Scale = "sigmoid",
                                     name: str = "autoencoder_discriminator") -> keras.Model:
-    """BEGAN's discriminator: an autoencoder of ``[-1, 1]`` images.
+    """BEGAN's discriminator: an autoencoder of images, with a narrow code.
 
-    The encoder is the discriminator's body (:func:`~aegan_tutorial.models.build_discriminator`'s
-    strided convolutions) read out into a code; the decoder resizes and convolves back to 28×28
-    with ELUs, as in the paper. No batch normalisation: each image's reconstruction loss
-    depends on that image alone.
+    One strided convolution reads the image, a dense bottleneck of ``code_dim`` units codes
+    it, and a dense layer and one transposed convolution decode it (the layout of the MNIST
+    BEGANs in the public GAN collections; the paper's CelebA autoencoder is deeper).
+
+    With ``batchnorm=True`` both dense layers are batch-normalised, so the code of an image
+    is read against the other images of its batch: a batch of near-identical fakes is coded
+    to near-identical points, which the decoder maps to *one* image, and the whole batch is
+    reconstructed badly. On MNIST this is what keeps the generator from settling on one
+    flat image that the autoencoder reconstructs easily (the BEGAN chapter measures both).
 
     Parameters
     ----------
     filters
-        Width ``f``: channels at 14×14 (twice as many at 7×7), in the encoder and the decoder.
+        Width ``f``: channels at 14×14.
     code_dim
         Size ``h`` of the code.
+    batchnorm
+        Batch-normalise the code and the decoder's dense layer.
+    scale
+        ``"sigmoid"`` (pixels in ``[0, 1]``) or ``"tanh"`` (``[-1, 1]``): the range of the
+        reconstructions, which must be the generator's.
 
     Returns
     -------
     keras.Model
-        ``[B, 28, 28, 1] -> [B, 28, 28, 1]`` reconstructions, pixels in ``[-1, 1]`` (float32
+        ``[B, 28, 28, 1] -> [B, 28, 28, 1]`` reconstructions in the ``scale``'s range (float32
         also under mixed precision).
     """
+    check_positive_int(filters, "filters")
     check_positive_int(code_dim, "code_dim")
+    scale = check_scale(scale)
     image = keras.Input(IMAGE_SHAPE, name="image")
-    code = layers.Dense(code_dim, name="code")(image_features(image, filters))
-    x = layers.Dense(7 * 7 * 2 * filters, activation="elu", name="decode")(code)
-    x = layers.Reshape((7, 7, 2 * filters))(x)
-    x = layers.UpSampling2D(2, name="resize_14x14")(x)
-    x = layers.Conv2D(filters, 3, padding="same", activation="elu", name="conv_up_14x14")(x)
-    x = layers.UpSampling2D(2, name="resize_28x28")(x)
-    x = layers.Conv2D(1, 3, padding="same", name="conv_up_28x28")(x)
-    return keras.Model(image, layers.Activation("tanh", dtype="float32", name="reconstruction")(x), name=name)
+    x = layers.Conv2D(filters, 4, strides=2, padding="same", activation="relu", name="conv_14x14")(image)
+    x = layers.Dense(code_dim, name="code")(layers.Flatten()(x))
+    if batchnorm:
+        x = layers.BatchNormalization(name="code_batchnorm")(x)
+    x = layers.Dense(14 * 14 * filters, name="decode")(layers.ReLU()(x))
+    if batchnorm:
+        x = layers.BatchNormalization(name="decode_batchnorm")(x)
+    x = layers.Reshape((14, 14, filters))(layers.ReLU()(x))
+    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", name="deconv_28x28")(x)
+    return keras.Model(image, layers.Activation(scale, dtype="float32", name="reconstruction")(x), name=name)
 
 
 @keras.saving.register_keras_serializable(package="aegan_tutorial")
@@ -189,8 +204,15 @@ class BEGAN(GAN):
         kwargs.setdefault("name", "began")
         gamma = _check_number(gamma, "gamma", 1.0, "a number in (0, 1] (the diversity ratio L(G(z)) / L(x))")
         lambda_k = _check_number(lambda_k, "lambda_k", np.inf, "a positive number (the learning rate of k, e.g. 0.001)")
-        super().__init__(generator, reconstruction_loss_model(discriminator_autoencoder), noise_dim,
-                         seed=seed, ema_decay=ema_decay, **kwargs)
+        loss_model = reconstruction_loss_model(discriminator_autoencoder)  # checks that it is an image autoencoder
+        scales = output_scale(generator), output_scale(discriminator_autoencoder)
+        if scales[0] != scales[1]:
+            raise ValueError(
+                f"the generator writes pixels for scale {scales[0]!r} but the autoencoder reconstructs them for scale "
+                f"{scales[1]!r}: BEGAN compares an image with its reconstruction, so both must end in the same "
+                "activation (e.g. build_autoencoder_discriminator(scale='tanh') for a tanh generator)"
+            )
+        super().__init__(generator, loss_model, noise_dim, seed=seed, ema_decay=ema_decay, **kwargs)
         self.gamma = gamma
         self.lambda_k = lambda_k
         self.k = self.add_weight(shape=(), initializer="zeros", trainable=False, autocast=False,
