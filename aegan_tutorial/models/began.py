@@ -53,7 +53,7 @@ from keras import layers, ops
 
 from .._checks import check_positive_int
 from ..data import IMAGE_SHAPE, Scale, check_scale, output_scale
-from .gan import GAN, deserialize_submodels, image_features, recommended_optimizers
+from .gan import GAN, deserialize_submodels, recommended_optimizers
 
 
 def build_autoencoder_discriminator(filters: int = 64, code_dim: int = 32, batchnorm: bool = True,
@@ -68,8 +68,8 @@ def build_autoencoder_discriminator(filters: int = 64, code_dim: int = 32, batch
     With ``batchnorm=True`` both dense layers are batch-normalised, so the code of an image
     is read against the other images of its batch: a batch of near-identical fakes is coded
     to near-identical points, which the decoder maps to *one* image, and the whole batch is
-    reconstructed badly. On MNIST this is what keeps the generator from settling on one
-    flat image that the autoencoder reconstructs easily (the BEGAN chapter measures both).
+    reconstructed badly. On MNIST this is what keeps the generator from settling on images
+    that barely differ from one another (the BEGAN chapter measures both).
 
     Parameters
     ----------
