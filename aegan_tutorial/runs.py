@@ -312,7 +312,8 @@ def _training_images(options: dict) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def _start_or_resume(run: _Run, options: dict, images: np.ndarray, command: str | None) -> tuple[keras.Model, int]:
+def _start_or_resume(run: _Run, options: dict, images: np.ndarray, labels: np.ndarray,
+                     command: str | None) -> tuple[keras.Model, int]:
     """The model to train and the epochs already done: from the latest checkpoint, or new."""
     latest = run.latest()
     if latest is not None:
@@ -325,12 +326,13 @@ def _start_or_resume(run: _Run, options: dict, images: np.ndarray, command: str 
     model = registry.build(options["model"], options["config"], options["seed"])
     if run.spec.clusters_from:  # a self-conditioned GAN: its conditions are clusters of the training images' codes
         model.fit_clusters(images, pretrained.load(run.spec.clusters_from).encoder, seed=options["seed"])
+    prepared = run.spec.prepare(model, images, labels, options["seed"], **options["config"]) if run.spec.prepare else {}
     run.write_record(
         model=options["model"], options=options, config=options["config"], seed=options["seed"],
         batch_size=options["batch_size"], command=command or _equivalent_command(options, run.out),
         data=describe_data(len(images)), hardware=hardware(), software=software(),
         started=datetime.datetime.now().isoformat(timespec="seconds"),
-        status="running", epochs_done=0, train_seconds=0.0,
+        status="running", epochs_done=0, train_seconds=0.0, **({"prepared": prepared} if prepared else {}),
     )
     return model, 0
 
@@ -345,11 +347,12 @@ def _fit(run: _Run, model: keras.Model, images, labels, first_epoch: int, progre
         images, labels if spec.labels else None, batch_size=options["batch_size"], scale=spec.scale,
         seed=options["seed"], first_epoch=first_epoch, epochs=total, augment=spec.augment,
     )
+    recipe = spec.callbacks(**options["config"]) if spec.callbacks else []  # e.g. a stacked GAN's stages
     # the progress bar before _EpochEnd, so the epoch's summary line follows the finished bar
     watchers = [keras.callbacks.ProgbarLogger()] if progress else []
     model.fit(
         dataset, epochs=total, initial_epoch=first_epoch, steps_per_epoch=len(images) // options["batch_size"],
-        callbacks=with_nonfinite_guard([*watchers, _EpochEnd(run), *(callbacks or [])]),
+        callbacks=with_nonfinite_guard([*watchers, *recipe, _EpochEnd(run), *(callbacks or [])]),
         verbose=1 if progress else 0,
         shuffle=False,  # make_epoch_dataset orders every epoch itself
     )
@@ -451,7 +454,7 @@ def train(
     deterministic = default_determinism() if deterministic is None else bool(deterministic)
     set_seed(seed, deterministic=deterministic)  # before the models are compiled: it decides XLA
     images, labels = _training_images(options)
-    trained, first_epoch = _start_or_resume(run, options, images, command)
+    trained, first_epoch = _start_or_resume(run, options, images, labels, command)
     run.write_record(deterministic=deterministic, xla=bool(trained.jit_compile))
     _fit(run, trained, images, labels, first_epoch, progress, callbacks)
     return _finish(run, trained, final_samples)

@@ -12,7 +12,7 @@ from aegan_tutorial.models import registry
 
 
 def test_every_model_builds_compiled_or_bare_and_copies_without_optimizers():
-    assert list(registry.MODELS) == ["classifier", "autoencoder", "dcgan", "cgan", "scgan", "began", "aae", "vae"]
+    assert list(registry.MODELS) == ["classifier", "autoencoder", "dcgan", "cgan", "scgan", "began", "sgan", "aae", "vae"]
     for name, spec in registry.MODELS.items():
         assert registry.get(name) is spec and spec.name == name
         trained = registry.build(name)
@@ -42,7 +42,7 @@ def test_build_applies_the_config_and_the_seed_and_refuses_unknown_options():
     with pytest.raises(ValueError, match=r"dcgan takes no option\(s\) \['width'\]; it takes \['d_filters', 'd_hidden', 'ema_decay', "
                                          r"'filters', 'g_learning_rate', 'learning_rate', 'noise_dim'\]"):
         registry.build("dcgan", {"width": 8})
-    with pytest.raises(ValueError, match="unknown model 'wgan'; choose one of: classifier, autoencoder, dcgan, cgan, scgan, began, aae, vae"):
+    with pytest.raises(ValueError, match="unknown model 'wgan'; choose one of: classifier, autoencoder, dcgan, cgan, scgan, began, sgan, aae, vae"):
         registry.get("wgan")
     with pytest.raises(ValueError, match="unknown model 'wgan'"):
         registry.build("wgan")
@@ -57,6 +57,11 @@ def test_build_applies_the_config_and_the_seed_and_refuses_unknown_options():
     assert isinstance(began, models.BEGAN) and (began.gamma, began.lambda_k, began.seed) == (0.3, 0.01, 2)
     assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in began.autoencoder.layers)
     assert float(began.g_optimizer.learning_rate) == pytest.approx(5 * float(began.d_optimizer.learning_rate))
+    sgan = registry.build("sgan", {"lambda_ent": 0.0, "g_learning_rate": 1e-3}, seed=5)
+    assert isinstance(sgan, models.StackedGAN) and (sgan.top.lambda_ent, sgan.bottom.lambda_ent) == (0.0, 0.0)
+    assert (sgan.top.seed, sgan.bottom.seed, sgan.top.condition_kind, sgan.bottom.condition_kind) == (5, 6, "labels", "features")
+    assert float(sgan.bottom.g_optimizer.learning_rate) == pytest.approx(1e-3)
+    assert float(sgan.top.d_optimizer.learning_rate) == pytest.approx(1e-4)  # the SGAN paper's rate
 
 
 def test_spec_of_recognises_each_model_by_its_most_specific_class():
@@ -70,7 +75,7 @@ def test_spec_of_recognises_each_model_by_its_most_specific_class():
 
 def test_epoch_pictures_show_what_each_kind_is_judged_on(mnist_dir):
     test_images, test_labels = load_mnist("test")
-    for name, count in (("dcgan", 64), ("cgan", 100), ("began", 64), ("aae", 64), ("vae", 64)):
+    for name, count in (("dcgan", 64), ("cgan", 100), ("began", 64), ("sgan", 100), ("aae", 64), ("vae", 64)):
         spec = registry.get(name)
         gan = registry.build(name, {"filters": 4} if "gan" in name else None, training=False)
         picture = runs.epoch_picture(gan, spec)

@@ -265,7 +265,7 @@ class GaussianGAN(GAN):
         self.sign = 1.0 if discriminator_objective == "maximise" else -1.0
         self._compile_args["discriminator_objective"] = discriminator_objective
 
-    def discriminator_objective(self, real_logits, fake_logits):
+    def discriminator_objective(self, real_logits, fake_logits, fakes=None):
         """``-V`` (maximise V, correct) or ``+V`` (the sign error): ``sign · cross-entropy``."""
         return self.sign * discriminator_loss(real_logits, fake_logits)
 

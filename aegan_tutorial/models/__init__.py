@@ -7,6 +7,9 @@ from .classifier import build_classifier
 from .conditional_gan import ConditionalGAN, build_conditional_discriminator, build_conditional_generator
 from .gan import GAN, PlayerOptimizers, build_discriminator, build_generator, recommended_optimizers
 from .self_conditioned_gan import SelfConditionedGAN
+from .stacked_gan import (StackedGAN, StackLevel, build_coarse_generator, build_detail_generator, build_encoder_levels,
+                          build_feature_generator, build_image_generator, build_level_discriminator,
+                          build_pooling_encoder)
 from .priors import GaussianMixturePrior, GaussianPrior, code_distance_to_prior
 from .stacked_autoencoder import DenseTranspose, StackedAutoencoder
 from .variational_autoencoder import VariationalAutoencoder
@@ -23,18 +26,27 @@ __all__ = [
     "GaussianPrior",
     "PlayerOptimizers",
     "SelfConditionedGAN",
+    "StackLevel",
+    "StackedGAN",
     "StackedAutoencoder",
     "VariationalAutoencoder",
     "build_autoencoder_discriminator",
     "build_classifier",
+    "build_coarse_generator",
     "build_code_discriminator",
     "build_conditional_discriminator",
     "build_conditional_generator",
     "build_decoder",
+    "build_detail_generator",
     "build_discriminator",
     "build_encoder",
+    "build_encoder_levels",
+    "build_feature_generator",
     "build_generator",
+    "build_image_generator",
     "build_label_decoder",
+    "build_level_discriminator",
+    "build_pooling_encoder",
     "code_distance_to_prior",
     "recommended_optimizers",
     "registry",

@@ -252,11 +252,11 @@ class BEGAN(GAN):
 
     # --- what differs from GAN: the objectives, and the balance k --------------------------------
 
-    def discriminator_objective(self, real_losses, fake_losses):
+    def discriminator_objective(self, real_losses, fake_losses, fakes=None):
         """``L_D = L(x) − k_t L(G(z))``: batch means of the ``[B, 1]`` reconstruction losses."""
         return ops.mean(ops.cast(real_losses, "float32")) - self.k * ops.mean(ops.cast(fake_losses, "float32"))
 
-    def generator_objective(self, fake_losses):
+    def generator_objective(self, fake_losses, fakes=None):
         """``L_G = L(G(z))``: the batch mean of the ``[B, 1]`` reconstruction losses of the fakes."""
         return ops.mean(ops.cast(fake_losses, "float32"))
 

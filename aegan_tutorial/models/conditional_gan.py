@@ -93,6 +93,19 @@ def _digit_labels(labels, n: int, num_classes: int) -> np.ndarray:
     return check_labels(labels, n, num_classes)
 
 
+def labels_to_draw(n: int, labels=None, num_classes: int = NUM_CLASSES) -> np.ndarray:
+    """The int32 ``[n]`` labels of ``n`` conditional samples.
+
+    ``None``: the digits in turn, ``0, 1, …, K−1, 0, …`` (balanced); an int: all ``n`` of that
+    digit; an int array ``[n]``: one label per sample. Checked against ``num_classes``.
+    """
+    if labels is None:
+        return (np.arange(n) % num_classes).astype(np.int32)
+    if np.ndim(labels) == 0:
+        return _digit_labels(np.full(n, labels), n, num_classes)
+    return _digit_labels(labels, n, num_classes)
+
+
 @keras.saving.register_keras_serializable(package="aegan_tutorial")
 class ConditionalGAN(GAN):
     """A conditional generator ``G(z, y)`` and discriminator ``D(x, y)``, trained like :class:`GAN`.
@@ -207,11 +220,7 @@ class ConditionalGAN(GAN):
 
     def labels_for(self, n: int, labels=None) -> np.ndarray:
         """The int32 ``[n]`` labels :meth:`generate` draws for ``labels`` (see there)."""
-        if labels is None:
-            return (np.arange(n) % self.num_classes).astype(np.int32)
-        if np.ndim(labels) == 0:
-            return _digit_labels(np.full(n, labels), n, self.num_classes)
-        return _digit_labels(labels, n, self.num_classes)
+        return labels_to_draw(n, labels, self.num_classes)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "num_classes": self.num_classes}

@@ -16,6 +16,8 @@ discriminator climbs.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -150,6 +152,24 @@ def deserialize_submodels(config: dict, *names: str) -> dict:
     for name in names:
         config[name] = keras.saving.deserialize_keras_object(config[name])
     return config
+
+
+class Fakes(NamedTuple):
+    """The fakes of one step, as the objectives see them.
+
+    Attributes
+    ----------
+    noise
+        ``[B, noise_dim]``: the noise ``z`` they were drawn from.
+    samples
+        ``G(z)`` (``G(z, c)`` with a condition): what the generator made, e.g. ``[B, 28, 28, 1]`` images.
+    condition
+        What the generator was told besides the noise (labels, features of the level above), or ``None``.
+    """
+
+    noise: tf.Tensor
+    samples: tf.Tensor
+    condition: object
 
 
 class PlayerOptimizers:
@@ -374,11 +394,15 @@ class GAN(SavesNoiseSeed, keras.Model):
 
     def sample_noise(self, batch_size) -> tf.Tensor:
         """``z ~ N(0, I)`` of shape ``[batch_size, noise_dim]``, different on every replica."""
+        return tf.random.stateless_normal((batch_size, self.noise_dim), seed=self.noise_seed())
+
+    def noise_seed(self) -> tf.Tensor:
+        """The next seed of the training noise, offset by the replica's index so replicas draw differently."""
         seed = self.seed_generator.next()
         replica = tf.distribute.get_replica_context()
         if replica is not None:
             seed += tf.stack([tf.cast(replica.replica_id_in_sync_group, seed.dtype), tf.zeros((), seed.dtype)])
-        return tf.random.stateless_normal((batch_size, self.noise_dim), seed=seed)
+        return seed
 
     # --- the hooks: what the players are fed ---------------------------------------------------
 
@@ -394,11 +418,15 @@ class GAN(SavesNoiseSeed, keras.Model):
         """What the discriminator reads: the images alone."""
         return images
 
-    def discriminator_objective(self, real_logits, fake_logits):
-        """What the discriminator minimises: the cross-entropy real→1, fake→0, i.e. −V(D, G)."""
+    def discriminator_objective(self, real_logits, fake_logits, fakes: "Fakes | None" = None):
+        """What the discriminator minimises: the cross-entropy real→1, fake→0, i.e. −V(D, G).
+
+        ``fakes`` (the noise, samples and condition of the step's fakes) is for objectives with
+        more terms than the value function, such as the stacked GAN's; this one does not need it.
+        """
         return discriminator_loss(real_logits, fake_logits, self.label_smoothing)
 
-    def generator_objective(self, fake_logits):
+    def generator_objective(self, fake_logits, fakes: "Fakes | None" = None):
         """What the generator minimises: the loss chosen in ``compile`` (non-saturating or minimax)."""
         return generator_loss(fake_logits, self.loss_kind)
 
@@ -422,17 +450,20 @@ class GAN(SavesNoiseSeed, keras.Model):
             return self.discriminator(self.discriminator_inputs(x, condition), training=True)
 
         # Discriminator: maximise V(D, G), i.e. minimise the cross-entropy real→1, fake→0.
-        fake = G(self.sample_noise(batch_size), training=self.train_generator)
+        noise = self.sample_noise(batch_size)
+        fake = G(noise, training=self.train_generator)
         with tf.GradientTape() as tape:
             real_logits, fake_logits = D(real), D(fake)
-            d_loss = self.discriminator_objective(real_logits, fake_logits)
+            d_loss = self.discriminator_objective(real_logits, fake_logits, Fakes(noise, fake, condition))
         gradient_step(self.d_optimizer, tape, d_loss, self.discriminator.trainable_variables)
 
         # Generator: fool the updated discriminator with fresh samples (unless it is frozen).
         g_loss = None
         if self.train_generator:
             with tf.GradientTape() as tape:
-                g_loss = self.generator_objective(D(G(self.sample_noise(batch_size))))
+                noise = self.sample_noise(batch_size)
+                fake = G(noise)
+                g_loss = self.generator_objective(D(fake), Fakes(noise, fake, condition))
             gradient_step(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
             if self.ema_decay is not None:
                 self.update_average()  # θ̄ follows θ
