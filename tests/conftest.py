@@ -54,6 +54,16 @@ def _float32_policy():
 # --- helpers ------------------------------------------------------------------------------------
 
 
+def h5_arrays(path) -> dict[str, np.ndarray]:
+    """Every array of an HDF5 file (a ``.weights.h5``), by its path in the file."""
+    import h5py
+
+    arrays = {}
+    with h5py.File(path, "r") as handle:
+        handle.visititems(lambda name, obj: arrays.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+    return arrays
+
+
 def weights_of(model: keras.Model) -> list[np.ndarray]:
     return [keras.ops.convert_to_numpy(v) for v in model.weights]
 

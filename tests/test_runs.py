@@ -10,13 +10,12 @@ import subprocess
 import sys
 import time
 
-import h5py
 import keras
 import numpy as np
 import pytest
 
 from aegan_tutorial import runs
-from conftest import ROOT, run_cli
+from conftest import ROOT, h5_arrays, run_cli
 
 # 320 images in batches of 64: 5 steps an epoch; the interruption lands in the middle of epoch 2
 OPTIONS = dict(epochs=3, train_images=320, batch_size=64, eval_samples=20, final_samples=20, seed=3, progress=False)
@@ -36,13 +35,6 @@ class InterruptAt(keras.callbacks.Callback):
         self.seen += 1
         if self.seen == self.step:
             raise Interrupted(f"interrupted after step {self.step}")
-
-
-def h5_arrays(path) -> dict[str, np.ndarray]:
-    arrays = {}
-    with h5py.File(path, "r") as handle:
-        handle.visititems(lambda name, obj: arrays.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
-    return arrays
 
 
 def assert_same_weights(a_dir, b_dir) -> None:

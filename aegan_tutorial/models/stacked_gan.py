@@ -336,10 +336,8 @@ class StackLevel(GAN):
 
     def record(self, d_loss, g_loss, real_outputs, fake_outputs) -> dict:
         """The logs of the step, named by the level: ``d{i}_loss``, ``g{i}_loss``, ``g{i}_cond``, ``g{i}_ent``."""
-        self.d_loss_tracker.update_state(d_loss)
-        if g_loss is not None:
-            self.g_loss_tracker.update_state(g_loss)
-        return {m.name[0] + str(self.level) + m.name[1:]: m.result() for m in self.metrics}
+        logs = super().record(d_loss, g_loss, real_outputs, fake_outputs)
+        return {name[0] + str(self.level) + name[1:]: value for name, value in logs.items()}
 
     def get_config(self) -> dict:
         return {**super().get_config(), "condition": self.condition_kind, "lambda_cond": self.lambda_cond,
@@ -349,7 +347,6 @@ class StackLevel(GAN):
     @classmethod
     def from_config(cls, config: dict) -> "StackLevel":
         config = dict(config)
-        config.pop("ema_decay", None)
         encoder = config.pop("encoder")
         config = deserialize_submodels(config, "generator", "discriminator")
         return cls(encoder=keras.saving.deserialize_keras_object(encoder) if encoder else None, **config)
