@@ -12,5 +12,7 @@ from here; these modules import the core.
 * :mod:`~aegan_tutorial.chapters.stacked_autoencoders`, :mod:`~aegan_tutorial.chapters.pretrained_generator`,
   :mod:`~aegan_tutorial.chapters.adversarial_autoencoders`, :mod:`~aegan_tutorial.chapters.began`: the
   experiments of Part III's first chapters;
-* :mod:`~aegan_tutorial.chapters.stacked_gans`: noise use, the coarse-to-fine stack, races at equal wall time.
+* :mod:`~aegan_tutorial.chapters.stacked_gans`: noise use, the coarse-to-fine stack, races at equal wall time;
+* :mod:`~aegan_tutorial.chapters.cost_data_speed`: cost rows and the Pareto front, GANs on a few images with and
+  without differentiable augmentation.
 """

@@ -1,5 +1,6 @@
 """Keras models of the book: builders (plain functions returning ``keras.Model``), trainers, and the registry of named models."""
 
+from .augment import DiffAugment, with_diff_augment
 from .adversarial_autoencoder import AdversarialAutoencoder, build_code_discriminator, build_label_decoder
 from .autoencoder import Autoencoder, build_decoder, build_encoder
 from .began import BEGAN, build_autoencoder_discriminator
@@ -21,6 +22,7 @@ __all__ = [
     "BEGAN",
     "ConditionalGAN",
     "DenseTranspose",
+    "DiffAugment",
     "GAN",
     "GaussianMixturePrior",
     "GaussianPrior",
@@ -50,4 +52,5 @@ __all__ = [
     "code_distance_to_prior",
     "recommended_optimizers",
     "registry",
+    "with_diff_augment",
 ]

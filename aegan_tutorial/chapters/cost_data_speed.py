@@ -1,0 +1,273 @@
+"""Helpers of the chapter "Cost, data and speed": GANs on too little data, and quality against cost.
+
+:func:`scarcity_gan` builds the book's DCGAN recipe, optionally with differentiable augmentation
+in front of its discriminator; :func:`scarcity_run` trains it on a few images for a fixed number
+of steps while watching the discriminator's accuracy on its training images and on held-out
+ones (:func:`discriminator_accuracy`) and how close its samples sit to the training images
+(:func:`copying_ratio`); :func:`scarcity_experiment` runs every data size, with
+and without augmentation, for several seeds (``benchmarks/data_scarcity.py`` writes the
+results file the chapter reads). :func:`pareto_front` picks the models no other model beats on
+both cost and quality.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import keras
+import numpy as np
+
+from .. import cost, pretrained
+from .._checks import check_positive_int
+from ..data import make_dataset, scale_images, to_uint8
+from ..evaluation import classifier_features, score_features
+from ..models import registry
+from ..models.augment import with_diff_augment
+from ..models.gan import GAN
+from ..reproducibility import set_seed
+
+GENERATIVE = ("dcgan", "cgan", "scgan", "began", "sgan", "aae", "vae")
+"""The shipped generative models, in the order the book meets them."""
+SIZES = (500, 2000, 19690)
+"""Training-set sizes of the data-scarcity experiment: 500, 2,000 and the whole 19,690-image subset."""
+BATCH_SIZE = 64
+
+
+def scarcity_gan(seed: int = 0, augment: bool = False) -> GAN:
+    """The registry's ``dcgan`` recipe, compiled; with ``augment``, its discriminator behind
+    :func:`~aegan_tutorial.models.augment.with_diff_augment` (all three policies).
+
+    The same ``seed`` gives both arms the same initial weights and the same noise.
+    """
+    set_seed(seed)
+    gan = registry.build("dcgan", seed=seed)
+    if not augment:
+        return gan
+    spec = registry.get("dcgan")
+    augmented = GAN(gan.generator, with_diff_augment(gan.discriminator, seed=seed), gan.noise_dim, seed=seed,
+                    ema_decay=gan.ema_decay, name="augmented_gan")
+    spec.compile(augmented, **spec.config)
+    return augmented
+
+
+def training_subset(images: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` of ``images`` ``[N, 28, 28]`` drawn without replacement (all of them, in order, when ``n == N``)."""
+    check_positive_int(n, "n")
+    if n > len(images):
+        raise ValueError(f"asked for {n} training images but only {len(images)} are available")
+    if n == len(images):
+        return images
+    return images[np.sort(np.random.default_rng(seed).choice(len(images), n, replace=False))]
+
+
+def discriminator_accuracy(gan: GAN, images: np.ndarray) -> float:
+    """Fraction of the real uint8 ``[N, 28, 28]`` ``images`` the discriminator calls real (logit > 0).
+
+    In inference mode: an augmented discriminator judges the images as they are.
+    """
+    logits = gan.discriminator.predict(scale_images(images, "tanh"), batch_size=1000, verbose=0)
+    return float(np.mean(logits[:, 0] > 0))
+
+
+def nearest_distances(images: np.ndarray, pool: np.ndarray, batch: int = 1000) -> np.ndarray:
+    """``[N]``: the pixel distance (L2, pixels in ``[0, 1]``) from each uint8 image to its nearest image in ``pool``.
+
+    Computed in float32 as ``‖x‖² − 2 x·p + ‖p‖²``: an image's distance to itself comes out below
+    0.011 instead of 0 (the cancellation), where a test digit's nearest training digit lies at a median
+    4.7 (among all 19,690) or 6.2 (among 500).
+    """
+    pool = pool.reshape(len(pool), -1).astype(np.float32) / 255.0
+    pool_norms = (pool ** 2).sum(1)
+    out = []
+    for start in range(0, len(images), batch):
+        x = images[start:start + batch].reshape(-1, pool.shape[1]).astype(np.float32) / 255.0
+        squared = (x ** 2).sum(1)[:, None] - 2.0 * x @ pool.T + pool_norms[None, :]
+        out.append(np.sqrt(np.maximum(squared.min(1), 0.0)))
+    return np.concatenate(out)
+
+
+def copying_ratio(samples: np.ndarray, train: np.ndarray, held_out: np.ndarray) -> float:
+    """How close samples sit to the training images, relative to unseen real digits.
+
+    The median distance from each of the uint8 ``samples`` to its nearest training image, over the
+    same median for ``held_out`` real digits. About 1 or more: the samples are as new as real digits
+    the GAN never saw; well below 1: the generator reproduces its training images.
+    """
+    return float(np.median(nearest_distances(samples, train)) / np.median(nearest_distances(held_out, train)))
+
+
+def score_gan(gan: GAN, reference_features: np.ndarray, samples: int, seed: int = 0) -> dict[str, float]:
+    """FD, precision and recall of ``samples`` of the GAN's images against the first ``samples`` reference features."""
+    images = to_uint8(gan.generate(samples, seed=seed), "tanh")
+    return score_features(classifier_features(images), reference_features[:samples])
+
+
+class _Watch(keras.callbacks.Callback):
+    """After every ``fit`` epoch (a block of steps): the discriminator on training and held-out reals, the FD, copying."""
+
+    def __init__(self, train: np.ndarray, held_out: np.ndarray, reference_features: np.ndarray, samples: int,
+                 pool: np.ndarray):
+        super().__init__()
+        self.train, self.held_out, self.reference, self.samples = train, held_out, reference_features, samples
+        self.pool = pool
+        self.curve: dict[str, list] = {"step": [], "d_train": [], "d_held_out": [], "fd": [], "copying": []}
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.curve["step"].append(int(self.model.optimizer.optimizers[0].iterations.numpy()))
+        self.curve["d_train"].append(discriminator_accuracy(self.model, self.train))
+        self.curve["d_held_out"].append(discriminator_accuracy(self.model, self.held_out))
+        self.curve["fd"].append(score_gan(self.model, self.reference, self.samples)["fd"])
+        samples = to_uint8(self.model.generate(self.samples, seed=1), "tanh")
+        self.curve["copying"].append(copying_ratio(samples, self.pool, self.held_out))
+
+
+def scarcity_run(images: np.ndarray, held_out: np.ndarray, reference_features: np.ndarray, augment: bool,
+                 seed: int = 0, steps: int = 4000, check_every: int = 800, samples: int = 5000,
+                 check_samples: int = 1000) -> dict:
+    """Train :func:`scarcity_gan` on ``images`` (uint8 ``[n, 28, 28]``, at least one batch) for ``steps`` steps.
+
+    Every ``check_every`` steps it records the discriminator's accuracy on (up to 1,000 of) its
+    training images and on ``held_out`` real images it never saw, and the FD of
+    ``check_samples`` samples and their :func:`copying_ratio`; at the end, FD, precision and recall of
+    ``samples`` samples.
+
+    Returns
+    -------
+    dict
+        ``fd``, ``precision``, ``recall``, ``d_train``, ``d_held_out`` (the last check),
+        ``copying`` (the last check), ``seconds`` (training and checks) and ``curve`` (``step``,
+        ``d_train``, ``d_held_out``, ``fd``, ``copying``: one value per check).
+    """
+    check_positive_int(steps, "steps")
+    check_positive_int(check_every, "check_every")
+    if steps % check_every:
+        raise ValueError(f"steps ({steps}) must be a multiple of check_every ({check_every})")
+    if len(images) < BATCH_SIZE:
+        raise ValueError(f"need at least one batch of {BATCH_SIZE} training images, got {len(images)}")
+    gan = scarcity_gan(seed, augment)
+    watch = _Watch(images[:1000], held_out, reference_features, check_samples, images)
+    dataset = make_dataset(images, batch_size=BATCH_SIZE, seed=seed, drop_remainder=True).repeat()
+    start = time.perf_counter()
+    gan.fit(dataset, epochs=steps // check_every, steps_per_epoch=check_every, verbose=0, callbacks=[watch])
+    seconds = time.perf_counter() - start
+    return {**score_gan(gan, reference_features, samples), "d_train": watch.curve["d_train"][-1],
+            "d_held_out": watch.curve["d_held_out"][-1], "copying": watch.curve["copying"][-1], "seconds": seconds,
+            "curve": watch.curve}
+
+
+def arm_name(n: int, augment: bool) -> str:
+    """The results file's name of an arm: e.g. ``"500"`` or ``"500 augmented"``."""
+    return f"{n} augmented" if augment else f"{n}"
+
+
+def scarcity_experiment(images: np.ndarray, held_out: np.ndarray, reference_features: np.ndarray,
+                        seeds: Sequence[int], sizes: Sequence[int] = SIZES, steps: int = 4000,
+                        check_every: int = 800, samples: int = 5000,
+                        progress: Callable[[str], None] | None = None) -> dict:
+    """:func:`scarcity_run` for every size in ``sizes``, without and with augmentation, for each seed.
+
+    The seed draws the training subset (shared by the two arms) and seeds the GAN.
+
+    Returns
+    -------
+    dict
+        ``{arm_name(n, augment): {measure: [one value per seed]}}`` (the curves as one list per
+        seed) and ``"seeds"``.
+    """
+    say = progress or (lambda message: None)
+    results: dict = {"seeds": list(seeds)}
+    for seed in seeds:
+        for n in sizes:
+            subset = training_subset(images, n, seed)
+            for augment in (False, True):
+                run = scarcity_run(subset, held_out, reference_features, augment, seed, steps, check_every, samples)
+                arm = results.setdefault(arm_name(n, augment), {})
+                for key, value in run.items():
+                    arm.setdefault(key, []).append(value)
+                say(f"seed {seed}, {arm_name(n, augment)}: " + ", ".join(
+                    f"{k} {v:.4g}" for k, v in run.items() if k != "curve"))
+    return results
+
+
+def training_rate(name: str, speeds: dict) -> float:
+    """Training images per second of the shipped ``name`` as its recipe trains, from a ``model_cost`` row ``speeds``.
+
+    The mean over the seeds (one freshly built model each); for the stacked GAN, the rate over its
+    epochs, each stage at its own speed.
+    """
+    if "train_images_per_second" in speeds:
+        return float(np.mean(speeds["train_images_per_second"]))
+    entry = pretrained.entry(name)
+    independent = entry["config"]["independent_epochs"]
+    per_epoch = [1 / np.mean(speeds["train_images_per_second_independent"])] * independent + \
+                [1 / np.mean(speeds["train_images_per_second_joint"])] * (entry["epochs"] - independent)
+    return float(1 / np.mean(per_epoch))
+
+
+def cost_rows(speeds: dict, names: Sequence[str] = GENERATIVE, train_images: int = 19690) -> list[dict]:
+    """One row per shipped generative model: what it costs and how good its samples are.
+
+    Parameters
+    ----------
+    speeds
+        The ``measurements`` of the ``model_cost`` results file (``benchmarks/model_cost.py``).
+    names
+        Shipped models.
+    train_images
+        Images per epoch of the shipped runs (each epoch drops the last, partial batch).
+
+    Returns
+    -------
+    list of dict
+        ``name``, ``labels`` (whether it trains on the digit labels), ``parameters`` (trained),
+        ``multiply_adds`` (one sample), ``train_rate`` and ``sample_rate`` (images per second),
+        ``minutes`` (the shipped run's training time), ``epochs``, ``images_seen`` and the
+        manifest's ``fd``, ``precision``, ``recall``.
+    """
+    rows = []
+    for name in names:
+        entry, spec = pretrained.entry(name), registry.get(name)
+        model = registry.build(name, entry["config"], training=False)
+        per_epoch = train_images // spec.batch_size * spec.batch_size
+        rows.append({"name": name, "labels": spec.labels, "parameters": cost.trained_parameters(model),
+                     "multiply_adds": cost.sample_multiply_adds(model), "train_rate": training_rate(name, speeds[name]),
+                     "sample_rate": float(speeds[name]["sample_images_per_second"]),
+                     "minutes": entry["wall_seconds"] / 60, "epochs": entry["epochs"],
+                     "images_seen": entry["epochs"] * per_epoch,
+                     **{key: entry["metrics"][key] for key in ("fd", "precision", "recall")}})
+    return rows
+
+
+def race_rows(saved: dict) -> list[dict]:
+    """The pretrained-generator chapter's three starts at the race's last checkpoint, one row each.
+
+    ``saved`` is the ``pretrained_generator`` results file. Each row: ``name`` (the start), ``steps``,
+    ``minutes`` (the race's training time, plus the autoencoder's pretraining for the two starts
+    that use it; means over the seeds), and ``fd``, ``precision``, ``recall`` (one value per seed,
+    on the file's ``samples`` samples).
+    """
+    measured, settings = saved["measurements"], saved["settings"]
+    pretraining = float(np.mean(measured["pretrain_seconds"]))
+    rows = []
+    for start, runs in measured["races"].items():
+        last = [run[-1] for run in runs]
+        seconds = float(np.mean([point["seconds"] for point in last])) + (pretraining if start != "scratch" else 0.0)
+        rows.append({"name": start, "steps": last[0]["step"], "minutes": seconds / 60,
+                     "samples": settings["samples"],
+                     **{key: [point[key] for point in last] for key in ("fd", "precision", "recall")}})
+    return rows
+
+
+def pareto_front(costs: Sequence[float], losses: Sequence[float]) -> list[int]:
+    """Indices of the points no other point beats: none has a cost and a loss both at most as high, one lower.
+
+    ``costs`` and ``losses`` are lower-is-better (e.g. training seconds and FD); the indices come
+    sorted by cost.
+    """
+    costs, losses = np.asarray(costs, float), np.asarray(losses, float)
+    if costs.shape != losses.shape or costs.ndim != 1 or costs.size == 0:
+        raise ValueError(f"costs and losses must be two non-empty lists of one length, got {costs.shape} and {losses.shape}")
+    front = [i for i in range(costs.size)
+             if not np.any((costs <= costs[i]) & (losses <= losses[i]) & ((costs < costs[i]) | (losses < losses[i])))]
+    return sorted(front, key=lambda i: (costs[i], losses[i]))
