@@ -35,6 +35,7 @@ _spec.loader.exec_module(executed_notebooks)
 HTML = ROOT / "_build" / "html"
 BUILT_FROM = ".built_from"  # in the built site: "executed notebooks" (nbval's) or "sources" (executed by the build)
 CHROMIUM = "/usr/bin/chromium"
+PAGES_WITHOUT_FIGURES = ("preface", "faq")  # pages of prose and measured numbers; every chapter draws figures
 # a cell's displayed value that is a bare number, string, tuple or list of them: bookkeeping shown by mistake
 BARE_VALUE = re.compile(r"[\[(]?\s*(?:[-+]?[\d.,e+-]+|'[^']*'|\"[^\"]*\"|True|False|None)"
                         r"(?:\s*,\s*(?:[-+]?[\d.,e+-]+|'[^']*'|\"[^\"]*\"))*\s*,?\s*[\])]?")
@@ -97,9 +98,9 @@ def test_the_site_reuses_the_chapters_nbval_executed(site):
     for source, done in executed.items():
         outputs = [o for cell in json.loads(done.read_text())["cells"] if cell["cell_type"] == "code" for o in cell["outputs"]]
         assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {}) for o in outputs) or \
-            source.stem in ("preface",), f"{source.name}: nbval's figures were not kept"
+            source.stem in PAGES_WITHOUT_FIGURES, f"{source.name}: nbval's figures were not kept"
         page = (site / source.relative_to(ROOT)).with_suffix(".html").read_text()
-        assert source.stem == "preface" or "_images/" in page, f"{source.stem}.html lacks the figures nbval drew"
+        assert source.stem in PAGES_WITHOUT_FIGURES or "_images/" in page, f"{source.stem}.html lacks the figures nbval drew"
         stray = [o["data"]["text/plain"] for cell in json.loads(done.read_text())["cells"] if cell["cell_type"] == "code"
                  for o in cell["outputs"] if o.get("output_type") == "execute_result" and set(o["data"]) == {"text/plain"}
                  and BARE_VALUE.fullmatch("".join(o["data"]["text/plain"]).strip())]
@@ -219,3 +220,20 @@ def test_exercises_are_numbered_within_their_chapter(site):
         assert numbers == list(range(1, len(numbers) + 1)), f"{page.name}: exercises numbered {numbers}"
         numbered += bool(numbers)
     assert numbered >= 9, f"only {numbered} pages carry numbered exercises"
+
+
+def test_every_faq_answer_gives_a_number_and_links_where_it_was_measured(site, browser):
+    page = browser.new_page()
+    page.goto((site / "book" / "faq.html").as_uri(), wait_until="load")
+    answers = page.eval_on_selector_all(
+        "main p", """ps => ps.filter(p => p.firstElementChild && p.firstElementChild.tagName === 'STRONG'
+                                      && p.firstElementChild.textContent.trim().endsWith('?'))
+                        .map(p => ({question: p.firstElementChild.textContent, text: p.textContent,
+                                    links: [...p.querySelectorAll('a.reference.internal')].map(a => a.getAttribute('href'))}))""")
+    corrections = page.eval_on_selector_all("section:has(> span#sec-faq-corrections) li", "lis => lis.map(li => li.querySelectorAll('a.reference.internal').length)")
+    page.close()
+    assert len(answers) >= 12, f"the FAQ answers {len(answers)} questions: the two articles' eight and the readers' four"
+    for answer in answers:
+        assert answer["links"], f"{answer['question']} links no section"
+        assert re.search(r"\d", answer["text"].replace(answer["question"], "")), f"{answer['question']} gives no number"
+    assert corrections and all(corrections), "every correction of the articles links the section that makes it"
