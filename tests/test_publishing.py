@@ -1,0 +1,141 @@
+"""What a release needs: licences, a valid citation, a changelog, GitHub workflows, a frozen book stack."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+import aegan_tutorial
+from conftest import ROOT
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+CHECK_JSONSCHEMA = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or shutil.which("check-jsonschema")
+
+
+def check_jsonschema(schema: str, *files: Path) -> subprocess.CompletedProcess:
+    assert CHECK_JSONSCHEMA, "check-jsonschema is a test dependency: make installs it"
+    return subprocess.run([CHECK_JSONSCHEMA, "--builtin-schema", schema, *map(str, files)], capture_output=True, text=True)
+
+
+def test_the_code_is_mit_and_the_text_cc_by_as_the_readme_and_the_footer_say():
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License") and PYPROJECT["project"]["license"]["text"] == "MIT"
+    text_licence = (ROOT / "LICENSE-TEXT.md").read_text()
+    assert "CC BY 4.0" in text_licence and "https://creativecommons.org/licenses/by/4.0/" in text_licence
+    first_screen = "\n".join((ROOT / "README.md").read_text().splitlines()[:30])
+    assert "MIT" in first_screen and "CC BY 4.0" in first_screen
+    footer = CONFIG["html"]["extra_footer"]
+    assert "CC BY 4.0" in footer and "MIT" in footer
+
+
+def test_the_citation_is_valid_and_agrees_with_the_package():
+    run = check_jsonschema("vendor.citation-file-format", ROOT / "CITATION.cff")
+    assert run.returncode == 0, run.stdout + run.stderr
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert citation["version"] == aegan_tutorial.__version__ == PYPROJECT["project"]["version"]
+    assert citation["repository-code"] == CONFIG["repository"]["url"] == PYPROJECT["project"]["urls"]["Source"]
+    assert citation["license"] == "MIT"
+
+
+def test_an_invalid_citation_is_refused(tmp_path):
+    broken = tmp_path / "CITATION.cff"
+    broken.write_text((ROOT / "CITATION.cff").read_text().replace("cff-version: 1.2.0", "cff-version: one"))
+    assert check_jsonschema("vendor.citation-file-format", broken).returncode != 0
+
+
+def test_the_changelog_starts_with_this_release():
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    first = re.search(r"^## (\S+)", changelog, re.M)
+    assert first and first.group(1) == aegan_tutorial.__version__
+
+
+def test_the_workflows_are_valid_github_workflows():
+    assert {w.name for w in WORKFLOWS} == {"test.yml", "book.yml"}
+    run = check_jsonschema("vendor.github-workflows", *WORKFLOWS)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_an_invalid_workflow_is_refused(tmp_path):
+    broken = tmp_path / "test.yml"
+    broken.write_text((ROOT / ".github" / "workflows" / "test.yml").read_text().replace("runs-on:", "runs_on:"))
+    assert check_jsonschema("vendor.github-workflows", broken).returncode != 0
+
+
+def _steps(workflow: Path) -> list[dict]:
+    return [step for job in yaml.safe_load(workflow.read_text())["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_the_test_workflow_runs_make_test_with_caches_on_pushes_and_pull_requests():
+    workflow = ROOT / ".github" / "workflows" / "test.yml"
+    triggers = yaml.safe_load(workflow.read_text())[True]           # YAML reads the key "on" as True
+    assert "push" in triggers and "pull_request" in triggers
+    steps = _steps(workflow)
+    assert any(step.get("run", "").strip() == "make test" for step in steps)
+    cached = [step["with"]["path"] for step in steps if step.get("uses", "").startswith("actions/cache@")]
+    assert ".venv" in cached and "~/.keras/datasets" in cached       # no ../shared there: Keras downloads MNIST
+
+
+def test_the_book_workflow_deploys_only_the_configured_branch_with_the_pages_actions():
+    workflow = ROOT / ".github" / "workflows" / "book.yml"
+    text = workflow.read_text()
+    parsed = yaml.safe_load(text)
+    steps = _steps(workflow)
+    assert any(step.get("run", "").strip() == "make book" for step in steps)
+    uses = {step.get("uses", "").split("@")[0] for step in steps}
+    assert {"actions/upload-pages-artifact", "actions/deploy-pages", "actions/configure-pages"} <= uses
+    assert parsed["permissions"]["pages"] == "write" and parsed["permissions"]["id-token"] == "write"
+    assert "_build/html" in text and "['repository']['branch']" in text
+    # the repository and its branch are written only in _config.yml
+    assert CONFIG["repository"]["url"] not in text and "branches" not in text
+    assert CONFIG["repository"]["url"] not in (ROOT / ".github" / "workflows" / "test.yml").read_text()
+
+
+def _constraints() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            requirement = Requirement(line)
+            (version,) = [spec.version for spec in requirement.specifier if spec.operator == "=="]
+            pins[canonicalize_name(requirement.name)] = version
+    return pins
+
+
+def test_make_installs_the_frozen_book_stack():
+    pins = _constraints()
+    assert pins["jupyter-book"].startswith("1.") and pins["sphinx"].startswith("7.")
+    assert {"myst-nb", "myst-parser", "sphinx-book-theme", "sphinx-exercise", "sphinx-proof", "sphinxcontrib-bibtex"} <= set(pins)
+    assert not {"tensorflow", "keras", "numpy", "pytest"} & set(pins), "only the book stack is frozen"
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"pip install .*-c constraints\.txt", makefile) and re.search(r"^\$\(STAMP\):.*constraints\.txt", makefile, re.M)
+
+
+@pytest.mark.skipif(not (ROOT / ".venv" / ".installed").exists(), reason="only where make built the environment")
+def test_the_environment_make_built_has_the_frozen_versions():
+    if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        pytest.skip("these tests do not run in make's environment")
+    wrong = {name: (version, importlib.metadata.version(name)) for name, version in _constraints().items()
+             if importlib.metadata.version(name) != version}
+    assert not wrong, f"installed versions differ from constraints.txt: {wrong}"
+
+
+def test_the_toolchain_note_explains_the_choice():
+    note = (ROOT / "docs" / "book-toolchain.md").read_text()
+    for convention in ("{eq}", "prf:", "{exercise}", "{cite:p}", "glue"):
+        assert convention in note, convention
+    assert "docs/book-toolchain.md" in (ROOT / "README.md").read_text()
