@@ -35,6 +35,10 @@ with quiet_native_stderr():
 
     tf.config.list_physical_devices("GPU")  # CUDA discovery logs its own lines once
 
+from ._versions import check_frameworks  # noqa: E402
+
+check_frameworks(tf.__version__, keras.__version__)
+
 if keras.backend.backend() != "tensorflow":
     raise ImportError(
         f"aegan_tutorial needs Keras on the TensorFlow backend, but KERAS_BACKEND is "

@@ -70,3 +70,19 @@ def test_book_configuration_exists_and_points_at_the_book_folder():
     assert toc["root"].startswith("book/")
     assert (ROOT / (toc["root"] + ".ipynb")).exists() or (ROOT / (toc["root"] + ".md")).exists()
     assert (ROOT / "book" / "references.bib").exists()
+
+
+def test_older_frameworks_are_refused_with_what_to_upgrade():
+    import pytest
+
+    from aegan_tutorial._versions import check_frameworks
+
+    check_frameworks("2.16.1", "3.0.0")
+    check_frameworks("2.21.0", "3.15.1")
+    with pytest.raises(ImportError, match=r"TensorFlow 2\.16 or newer.*2\.15\.1 is installed"):
+        check_frameworks("2.15.1", "3.3.3")
+    with pytest.raises(ImportError, match=r"Keras 3, but Keras 2\.15\.0"):
+        check_frameworks("2.16.1", "2.15.0")
+    with pytest.raises(ImportError, match="cannot read"):
+        check_frameworks("nightly", "3.0.0")
+    assert "TensorFlow 2.16" in (ROOT / "README.md").read_text(), "the README says which TensorFlow versions are supported"

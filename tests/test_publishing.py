@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
 import shutil
 import subprocess
@@ -139,3 +140,17 @@ def test_the_toolchain_note_explains_the_choice():
     for convention in ("{eq}", "prf:", "{exercise}", "{cite:p}", "glue"):
         assert convention in note, convention
     assert "docs/book-toolchain.md" in (ROOT / "README.md").read_text()
+
+
+def test_the_install_target_of_every_set_up_cell_comes_from_the_config(tmp_path):
+    script = ROOT / "scripts" / "sync_setup_cells.py"
+    assert subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True).returncode == 0
+    shutil.copytree(ROOT / "book", tmp_path / "book", ignore=shutil.ignore_patterns("_build", "*.bib", "_ext", "_static"))
+    config = (ROOT / "_config.yml").read_text().replace(CONFIG["repository"]["url"], "https://github.com/a-reader/fork")
+    (tmp_path / "_config.yml").write_text(config.replace("branch: main", "branch: pages"))
+    stale = subprocess.run([sys.executable, str(script), "--check", "--root", str(tmp_path)], capture_output=True, text=True)
+    assert stale.returncode == 1 and stale.stdout.count("differs") == len(list((ROOT / "book").glob("*.ipynb")))
+    subprocess.run([sys.executable, str(script), "--root", str(tmp_path)], check=True, capture_output=True)
+    for notebook in (tmp_path / "book").glob("*.ipynb"):
+        setup = next(c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code")
+        assert "git+https://github.com/a-reader/fork@pages" in "".join(setup["source"]), notebook.name
