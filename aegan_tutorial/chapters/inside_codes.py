@@ -29,6 +29,7 @@ from ..models.gan import GAN
 from ..models.generative_autoencoder import PriorAutoencoder
 from ..reproducibility import set_seed
 from .adversarial_autoencoders import BATCH_SIZE, build_arm, train_arm
+from .autoencoder import add_noise
 from .encoder import fit_linear_probe
 
 PROPERTIES = ("ink", "stroke_width", "slant")
@@ -227,17 +228,14 @@ def corrupt(images, kind: str, level: float, seed: int = 0) -> np.ndarray:
     if kind not in CORRUPTIONS:
         raise ValueError(f"kind must be one of {CORRUPTIONS}, got {kind!r}")
     x = _unit(images).copy()
-    rng = np.random.default_rng(seed)
     if kind == "noise":
-        if not level >= 0:
-            raise ValueError(f"the noise level is a standard deviation >= 0, got {level!r}")
-        x = np.clip(x + np.float32(level) * rng.standard_normal(x.shape, dtype=np.float32), 0.0, 1.0)
+        x = add_noise(x, level, seed)  # the denoising autoencoder's own noise, clipped to [0, 1]
     else:
         side = int(level)
         if side != level or not 0 <= side <= 28:
             raise ValueError(f"the occlusion level is a square's side in whole pixels, 0..28, got {level!r}")
         if side:
-            corners = rng.integers(0, 28 - side + 1, size=(len(x), 2))
+            corners = np.random.default_rng(seed).integers(0, 28 - side + 1, size=(len(x), 2))
             for image, (r, c) in zip(x, corners):
                 image[r:r + side, c:c + side] = 0.0
     return x[..., None]
