@@ -18,7 +18,7 @@ export AEGAN_DATA_DIR
 endif
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: book test install clean
+.PHONY: book test matrix install clean
 
 book: $(STAMP) $(MATHJAX)
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
@@ -29,6 +29,11 @@ book: $(STAMP) $(MATHJAX)
 test: export AEGAN_BUDGET = quick
 test: $(STAMP) $(MATHJAX) $(CHROMIUM)
 	$(PY) -m pytest
+
+# Every chapter under nbval for seeds 0-2, oneDNN off and the full budget (scripts/chapter_matrix.py);
+# the table goes to docs/chapter_matrix.md. MATRIX_ARGS narrows it, e.g. MATRIX_ARGS="--conditions seed1".
+matrix: $(STAMP)
+	$(PY) scripts/chapter_matrix.py $(MATRIX_ARGS)
 
 install: $(STAMP)
 

@@ -6,6 +6,11 @@ executed notebook to ``_build/executed/book/<chapter>.ipynb``, stamped with the 
 source it came from. ``tests/test_site.py`` then builds the site from those notebooks with
 execution off (:func:`executed_chapters`), instead of executing every chapter a second time.
 Pytest runs ``book/`` before ``tests/`` (``testpaths`` in ``pyproject.toml``) for that reason.
+
+A chapter that fails under nbval leaves ``_build/executed/book/<chapter>.failed`` instead (the
+source's hash and the failing cell's error), so that the site test stops at once, naming the
+chapter, rather than executing the whole book a second time. ``$AEGAN_EXECUTED_DIR`` sends both
+elsewhere (``scripts/chapter_matrix.py`` runs the chapters with other seeds into a scratch folder).
 """
 
 from __future__ import annotations
@@ -13,13 +18,17 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
+import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent
-EXECUTED = ROOT / "_build" / "executed"
+EXECUTED = Path(os.environ.get("AEGAN_EXECUTED_DIR") or ROOT / "_build" / "executed")
 SOURCE_HASH = "aegan_source_sha256"
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # the colours of a kernel's traceback
+FAILED = ".failed"  # suffix of the record a chapter that failed under nbval leaves beside its executed copy
 
 
 def source_hash(notebook: Path) -> str:
@@ -48,22 +57,35 @@ class _Chapter:
         self.ran: set[int] = set()
         self.failed = False
 
-    def record(self, index: int, outputs, passed: bool) -> None:
+    def record(self, index: int, outputs, passed: bool, error: str = "") -> None:
         cell = self.notebook.cells[index]
         cell.outputs = [copy.deepcopy(out) for out in outputs if not hidden_result(cell.source, out)]
         counts = [out.get("execution_count") for out in cell.outputs if out.get("output_type") == "execute_result"]
         cell.execution_count = counts[0] if counts else len(self.ran) + 1
         self.ran.add(index)
+        if not passed and not self.failed:
+            self.write_failure(index, error)
         self.failed |= not passed
         if not self.failed and self.ran == set(self.code_cells):
             self.write()
 
+    def target(self) -> Path:
+        return EXECUTED / self.path.resolve().relative_to(ROOT)
+
+    def write_failure(self, index: int, error: str) -> None:
+        """Record that this chapter failed (its source hash, the cell, the error); drop a stale executed copy."""
+        target = self.target()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        record = {SOURCE_HASH: source_hash(self.path), "cell": index, "error": ANSI.sub("", error)[-2000:]}
+        target.with_suffix(FAILED).write_text(json.dumps(record, indent=1) + "\n")
+
     def write(self) -> None:
         import nbformat
 
-        relative = self.path.resolve().relative_to(ROOT)
-        target = EXECUTED / relative
+        target = self.target()
         target.parent.mkdir(parents=True, exist_ok=True)
+        target.with_suffix(FAILED).unlink(missing_ok=True)
         self.notebook.metadata[SOURCE_HASH] = source_hash(self.path)
         nbformat.validate(self.notebook)
         tmp = target.with_suffix(".tmp")
@@ -84,7 +106,22 @@ def pytest_runtest_makereport(item, call):
     if chapter is None:
         chapter = _chapters[path] = _Chapter(path, item.parent.nb)
     index = next(i for i, cell in enumerate(item.parent.nb.cells) if cell is item.cell)
-    chapter.record(index, item.test_outputs or [], outcome.get_result().passed)
+    report = outcome.get_result()
+    chapter.record(index, item.test_outputs or [], report.passed, "" if report.passed else str(report.longrepr))
+
+
+def failed_chapters(notebooks: list[Path]) -> dict[Path, str]:
+    """The notebooks of ``notebooks`` whose current source failed under nbval, each with its error's last line."""
+    failed = {}
+    for notebook in notebooks:
+        record = (EXECUTED / notebook.resolve().relative_to(ROOT)).with_suffix(FAILED)
+        if record.exists():
+            saved = json.loads(record.read_text())
+            if saved.get(SOURCE_HASH) == source_hash(notebook):
+                lines = [line.strip() for line in saved.get("error", "").splitlines() if line.strip()]
+                errors = [line for line in lines if "Error" in line]
+                failed[notebook] = (errors or lines or ["(no message)"])[-1][:300]
+    return failed
 
 
 def executed_chapters(notebooks: list[Path]) -> dict[Path, Path] | None:

@@ -1,4 +1,4 @@
-"""What every trainer shares: a guarded gradient step, and the checks of what ``fit`` is given.
+"""What every trainer shares: a guarded gradient step, per-replica seeds, and the checks of what ``fit`` is given.
 
 A diverging run must not silently leave NaN weights behind. :func:`guard_optimizer` wraps an
 optimizer in ``keras.optimizers.LossScaleOptimizer``: under ``mixed_float16`` that is the loss
@@ -19,8 +19,14 @@ from .data import Scale, check_images
 def guard_optimizer(optimizer, dtype_policy) -> keras.optimizers.LossScaleOptimizer:
     """Wrap ``optimizer`` so non-finite updates are skipped (and float16 losses scaled).
 
-    The loss scale starts at ``2**15`` under ``mixed_float16`` and at 1 otherwise, so
-    float32 and bfloat16 gradients are exactly the unscaled ones.
+    The loss scale starts at ``2**15`` under ``mixed_float16`` and at 1 otherwise. It is
+    Keras's dynamic scale under every policy: it doubles after every 2,000 consecutive
+    finite steps (``dynamic_growth_steps``) and halves at a non-finite one, so a long
+    float32 run computes its gradients at a scale of 2, 4, 8, ... as well. That is
+    harmless: the scale is always a power of two, so scaling the loss's gradient and
+    ``apply``'s division by the same scale are exact in floating point, and the update is
+    the unscaled one (short of an overflow, which ``apply`` would meet as a non-finite
+    gradient: it skips that step and halves the scale).
     """
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return optimizer
@@ -44,6 +50,22 @@ def gradient_step(optimizer, tape: tf.GradientTape, loss, variables) -> None:
     upstream = optimizer.scale_loss(tf.constant(1.0 / replicas, tf.float32))
     grads = tape.gradient(loss, variables, output_gradients=upstream)
     optimizer.apply(grads, variables)
+
+
+def replica_seed(seed_generator: keras.random.SeedGenerator) -> tf.Tensor:
+    """The next stateless seed of ``seed_generator`` (int64 ``[2]``), this replica's own.
+
+    Under a distribution strategy every replica runs the same ``train_step`` with the same
+    (mirrored) seed generator, so every replica would draw the same noise. The replica's
+    index (``replica_id_in_sync_group``) is added to the seed's first number: replica 0
+    adds 0, so on one device (or outside any strategy) the seed is exactly
+    ``seed_generator.next()`` and a run draws what it always drew.
+    """
+    seed = seed_generator.next()
+    replica = tf.distribute.get_replica_context()
+    if replica is not None:
+        seed += tf.stack([tf.cast(replica.replica_id_in_sync_group, seed.dtype), tf.zeros((), seed.dtype)])
+    return seed
 
 
 def first_batch(x):

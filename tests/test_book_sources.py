@@ -282,3 +282,27 @@ def test_no_role_is_wrapped_in_inline_code(chapter):
 def test_the_role_in_code_check_catches_the_slip():
     assert ROLE_IN_CODE.findall("written by `{glue:text}`sg_command``, which ran")
     assert not ROLE_IN_CODE.findall("written by {glue:text}`sg_command`, which ran `python -m x`")
+
+
+# A seed written as a number in a chapter's code, where AEGAN_SEED cannot reach it. Named constants
+# (evaluation.EVAL_SEED, runs.SAMPLE_SEED) are allowed bare: they fix the noise a shipped model is
+# scored or drawn with, a measurement that must not move with the reader's seed.
+LITERAL_SEED = re.compile(r"(?:\bseed\s*=\s*|set_seed\(|default_rng\(|SeedGenerator\(|random_seed\()\d")
+
+
+def literal_seeds(code: str) -> list[str]:
+    return [line.strip() for line in code.splitlines() if LITERAL_SEED.search(line.split("#")[0])]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_every_seed_a_chapter_uses_comes_from_the_reader_seed(chapter):
+    cells = json.loads(chapter.read_text())["cells"]
+    found = [line for c in cells if c["cell_type"] == "code" for line in literal_seeds("".join(c["source"]))]
+    assert not found, f"{chapter.name} fixes seeds that AEGAN_SEED cannot change (use book.seed(k)): {found[:5]}"
+
+
+def test_the_literal_seed_check_catches_the_slip():
+    assert literal_seeds("gan = GAN(g, d, seed=0)\nset_seed(1)\nrng = np.random.default_rng(7)") == \
+        ["gan = GAN(g, d, seed=0)", "set_seed(1)", "rng = np.random.default_rng(7)"]
+    assert not literal_seeds("gan = GAN(g, d, seed=book.seed(0))\nx = model.generate(8, seed=evaluation.EVAL_SEED)")
+    assert not literal_seeds("for seed in SEEDS:  # seed=0 is the baseline")

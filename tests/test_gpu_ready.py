@@ -281,3 +281,110 @@ def test_a_discriminator_step_on_two_replicas_equals_the_same_global_batch_on_on
     assert result["moved"] > 1e-3  # the step changed the weights (measured: about 0.05)
     assert result["gap"] < 1e-5, result  # measured: about 1e-7 (float32 sums in another order)
     assert result["gap_without_factor"] > 100 * max(result["gap"], 1e-7), result  # a missing 1/2 is caught
+
+
+REPLICA_DRAWS = textwrap.dedent(
+    """
+    import json, sys
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    import numpy as np
+    from keras import layers
+    from aegan_tutorial import models
+
+    K, B = 4, 8
+    images = tf.random.stateless_uniform((B, 28, 28, 1), seed=[1, 2])  # every replica steps on this same batch
+
+    def replica_id():
+        return int(tf.get_static_value(tf.distribute.get_replica_context().replica_id_in_sync_group))
+
+    def drawn_in_a_step(strategy, model, wrap):
+        # one train_step on every replica (compiled, as fit runs it); `wrap` puts a spy where the draw is used
+        drawn = {}
+        def spy(fn):
+            def recorded(*args):
+                out = fn(*args)
+                drawn.setdefault(replica_id(), out)
+                return out
+            return recorded
+        wrap(spy)
+        @tf.function
+        def step():
+            drawn.clear()
+            strategy.run(model.train_step, args=(images,))
+            return dict(drawn)
+        return {k: v.numpy() for k, v in step().items()}
+
+    def zero_encoder(outputs):
+        return keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(),
+                                 layers.Dense(outputs, kernel_initializer="zeros")])
+
+    def vae(strategy):
+        # ε of the reparameterisation: the encoder outputs μ = 0 and log σ² = 0, so the decoder's codes are ε
+        with strategy.scope():
+            model = models.VariationalAutoencoder(zero_encoder(2 * K), models.build_decoder(K), seed=3)
+            model.compile()
+        seed = model.seed_generator.state.numpy()
+        def wrap(spy):
+            model.decoder_inputs = spy(model.decoder_inputs)
+        return drawn_in_a_step(strategy, model, wrap), tf.random.stateless_normal((B, K), seed=seed).numpy()
+
+    def aae(strategy):
+        # the prior draws the code discriminator is shown as real
+        with strategy.scope():
+            model = models.AdversarialAutoencoder(zero_encoder(K), models.build_decoder(K),
+                                                  models.build_code_discriminator(K, units=8),
+                                                  prior=models.GaussianMixturePrior(K), seed=3)
+            model.compile()
+        seed = model.seed_generator.state.numpy()
+        def wrap(spy):
+            model.prior.draw = spy(model.prior.draw)
+        return drawn_in_a_step(strategy, model, wrap), models.GaussianMixturePrior(K).draw(B, seed).numpy()
+
+    def augment(strategy):
+        # the transformed images; the direct draw is the layer's code before the replica offset: keras.random
+        # fed the seed generator itself
+        with strategy.scope():
+            layer = models.DiffAugment(seed=3)
+        twin = models.DiffAugment(seed=3)
+        twin._uniform = lambda shape: keras.random.uniform(shape, seed=twin.seed_generator, dtype=twin.compute_dtype)
+        twin._integers = lambda shape, low, high: keras.random.randint(shape, low, high, seed=twin.seed_generator,
+                                                                       dtype="int32")
+        @tf.function
+        def step():
+            return strategy.experimental_local_results(strategy.run(lambda: layer(images, training=True)))
+        return dict(enumerate(x.numpy() for x in step())), twin(images, training=True).numpy()
+
+    results = {}
+    # one strategy for all three: with a new one per model, the second model's step failed (collective shape mismatch)
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    for name, draws in {"vae": vae, "aae": aae, "augment": augment}.items():
+        one, direct = draws(tf.distribute.get_strategy())  # no strategy: one replica
+        two, two_direct = draws(mirrored)
+        results[name] = {
+            "replicas": [len(one), len(two)],
+            "one_is_direct": np.array_equal(one[0], direct),
+            "first_replica_is_direct": np.array_equal(two[0], two_direct),
+            "replicas_differ": not np.array_equal(two[0], two[1]),
+            "drawn_something": bool(np.std(direct) > 0),
+        }
+    json.dump(results, sys.stdout)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def replica_draws(mnist_dir) -> dict:
+    return in_two_replica_process(REPLICA_DRAWS, mnist_dir)
+
+
+@pytest.mark.parametrize("kind", ["vae", "aae", "augment"])
+def test_every_replica_draws_its_own_noise_and_one_replica_draws_what_it_always_drew(kind, replica_draws):
+    """The VAE's ε, the AAE's prior draws and DiffAugment's transforms, inside the step on two CPU replicas."""
+    result = replica_draws[kind]
+    assert result["replicas"] == [1, 2] and result["drawn_something"], result
+    assert result["one_is_direct"], result  # one replica: the seed generator's own seed, no offset
+    assert result["first_replica_is_direct"], result  # replica 0 adds 0
+    assert result["replicas_differ"], result  # replica 1 adds 1 to the seed

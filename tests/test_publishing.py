@@ -35,7 +35,12 @@ def check_jsonschema(schema: str, *files: Path) -> subprocess.CompletedProcess:
 
 
 def test_the_code_is_mit_and_the_text_cc_by_as_the_readme_and_the_footer_say():
-    assert (ROOT / "LICENSE").read_text().startswith("MIT License") and PYPROJECT["project"]["license"]["text"] == "MIT"
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License") and PYPROJECT["project"]["license"] == "MIT"
+    # the SPDX expression (setuptools >= 77), not the deprecated table; both licence files ship with the package
+    assert set(PYPROJECT["project"]["license-files"]) == {"LICENSE", "LICENSE-TEXT.md"}
+    assert not [c for c in PYPROJECT["project"]["classifiers"] if c.startswith("License ::")]  # SPDX replaces them
+    assert PYPROJECT["build-system"]["requires"] == ["setuptools>=77"]
+    assert importlib.metadata.metadata("aegan-tutorial")["License-Expression"] == "MIT"
     text_licence = (ROOT / "LICENSE-TEXT.md").read_text()
     assert "CC BY 4.0" in text_licence and "https://creativecommons.org/licenses/by/4.0/" in text_licence
     first_screen = "\n".join((ROOT / "README.md").read_text().splitlines()[:30])
@@ -66,7 +71,7 @@ def test_the_changelog_starts_with_this_release():
 
 
 def test_the_workflows_are_valid_github_workflows():
-    assert {w.name for w in WORKFLOWS} == {"test.yml", "book.yml"}
+    assert {w.name for w in WORKFLOWS} == {"test.yml", "book.yml", "matrix.yml"}
     run = check_jsonschema("vendor.github-workflows", *WORKFLOWS)
     assert run.returncode == 0, run.stdout + run.stderr
 
@@ -104,6 +109,21 @@ def test_the_book_workflow_deploys_only_the_configured_branch_with_the_pages_act
     # the repository and its branch are written only in _config.yml
     assert CONFIG["repository"]["url"] not in text and "branches" not in text
     assert CONFIG["repository"]["url"] not in (ROOT / ".github" / "workflows" / "test.yml").read_text()
+
+
+def test_the_matrix_workflow_runs_every_condition_weekly_and_on_demand_and_uploads_the_tables():
+    workflow = ROOT / ".github" / "workflows" / "matrix.yml"
+    parsed = yaml.safe_load(workflow.read_text())
+    triggers = parsed[True]                                          # YAML reads the key "on" as True
+    assert "workflow_dispatch" in triggers and triggers["schedule"][0]["cron"].split()[-1] != "*"  # one weekday: weekly
+    from scripts.chapter_matrix import CONDITIONS
+
+    job = parsed["jobs"]["matrix"]
+    assert job["strategy"]["matrix"]["condition"] == list(CONDITIONS) and job["strategy"]["fail-fast"] is False
+    steps = _steps(workflow)
+    assert any("make matrix" in step.get("run", "") and "${{ matrix.condition }}" in step["run"] for step in steps)
+    upload = [step for step in steps if step.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload and upload[0]["if"] == "always()", "the table is uploaded even when a chapter fails"
 
 
 def _constraints() -> dict[str, str]:

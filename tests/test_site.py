@@ -4,7 +4,8 @@ The book is built when ``_build/html`` is missing or older than its sources, the
 page is opened in Debian's headless Chromium, driven by Playwright. In ``make test`` the
 chapters have just run under nbval, which executes each of them under the quick budget; the
 root ``conftest.py`` keeps what they printed and drew, so the site is built from those
-executed notebooks with execution off and no chapter runs twice. Run alone, this test builds
+executed notebooks with execution off and no chapter runs twice. A chapter that failed under
+nbval stops the site test at once, with the chapter's name and error. Run alone, this test builds
 the book as ``make book`` does, executing every chapter.
 """
 
@@ -75,6 +76,10 @@ def staged_book(executed: dict[Path, Path]) -> Path:
 def site() -> Path:
     index = HTML / "index.html"
     newest = max(p.stat().st_mtime for p in SOURCES if p.is_file())
+    failed = executed_notebooks.failed_chapters(chapter_notebooks())
+    if failed:  # fail now, naming the chapters, instead of executing the whole book a second time
+        pytest.fail("; ".join(f"{chapter.relative_to(ROOT)} failed under nbval ({error})" for chapter, error in failed.items())
+                    + "; the site is built only from executed chapters", pytrace=False)
     if not index.exists() or index.stat().st_mtime < newest:
         executed = executed_notebooks.executed_chapters(chapter_notebooks())
         shutil.rmtree(HTML.parent / "html", ignore_errors=True)

@@ -264,3 +264,25 @@ def test_nan_input_stops_autoencoder_training_with_finite_weights(train_images):
     with pytest.raises(NonFiniteLossError, match=r"loss became nan at step 4"):
         autoencoder.fit(x, x, batch_size=32, shuffle=False, epochs=1, verbose=0)
     assert all(np.isfinite(w).all() for w in weights_of(autoencoder))
+
+
+def test_the_float32_loss_scale_starts_at_1_doubles_after_finite_steps_and_is_divided_out_exactly():
+    from aegan_tutorial.training import gradient_step, guard_optimizer
+
+    guarded = guard_optimizer(keras.optimizers.SGD(0.1), "float32")
+    config = guarded.get_config()
+    assert config["initial_scale"] == 1.0 and config["dynamic_growth_steps"] == 2000  # Keras's dynamic scale
+    guarded.dynamic_growth_steps = 2  # so that the growth shows within 6 steps
+    plain = keras.optimizers.SGD(0.1)
+    x = tf.constant([[0.3, -1.7], [2.2, 0.05]])
+    w_guarded, w_plain = keras.Variable([[0.5], [-0.25]]), keras.Variable([[0.5], [-0.25]])
+    for _ in range(6):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(tf.matmul(x, w_guarded) - 1.0))
+        gradient_step(guarded, tape, loss, [w_guarded])
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(tf.matmul(x, w_plain) - 1.0))
+        plain.apply(tape.gradient(loss, [w_plain]), [w_plain])
+    assert float(guarded.scale_loss(1.0)) == 8.0  # 1, then 2, 4, 8 after every 2 finite steps
+    assert not np.array_equal(w_plain.numpy(), [[0.5], [-0.25]])
+    np.testing.assert_array_equal(w_guarded.numpy(), w_plain.numpy())  # a power-of-two scale is divided out exactly

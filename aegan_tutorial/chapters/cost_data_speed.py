@@ -107,30 +107,31 @@ class _Watch(keras.callbacks.Callback):
     """After every ``fit`` epoch (a block of steps): the discriminator on training and held-out reals, the FD, copying."""
 
     def __init__(self, train: np.ndarray, held_out: np.ndarray, reference_features: np.ndarray, samples: int,
-                 pool: np.ndarray):
+                 pool: np.ndarray, seed: int = 0):
         super().__init__()
         self.train, self.held_out, self.reference, self.samples = train, held_out, reference_features, samples
-        self.pool = pool
+        self.pool, self.seed = pool, seed
         self.curve: dict[str, list] = {"step": [], "d_train": [], "d_held_out": [], "fd": [], "copying": []}
 
     def on_epoch_end(self, epoch, logs=None):
         self.curve["step"].append(int(self.model.optimizer.optimizers[0].iterations.numpy()))
         self.curve["d_train"].append(discriminator_accuracy(self.model, self.train))
         self.curve["d_held_out"].append(discriminator_accuracy(self.model, self.held_out))
-        self.curve["fd"].append(score_gan(self.model, self.reference, self.samples)["fd"])
-        samples = to_uint8(self.model.generate(self.samples, seed=1), "tanh")
+        self.curve["fd"].append(score_gan(self.model, self.reference, self.samples, self.seed)["fd"])
+        samples = to_uint8(self.model.generate(self.samples, seed=self.seed + 1), "tanh")
         self.curve["copying"].append(copying_ratio(samples, self.pool, self.held_out))
 
 
 def scarcity_run(images: np.ndarray, held_out: np.ndarray, reference_features: np.ndarray, augment: bool,
                  seed: int = 0, steps: int = 4000, check_every: int = 800, samples: int = 5000,
-                 check_samples: int = 1000) -> dict:
+                 check_samples: int = 1000, eval_seed: int = 0) -> dict:
     """Train :func:`scarcity_gan` on ``images`` (uint8 ``[n, 28, 28]``, at least one batch) for ``steps`` steps.
 
     Every ``check_every`` steps it records the discriminator's accuracy on (up to 1,000 of) its
     training images and on ``held_out`` real images it never saw, and the FD of
     ``check_samples`` samples and their :func:`copying_ratio`; at the end, FD, precision and recall of
-    ``samples`` samples.
+    ``samples`` samples. ``seed`` seeds the GAN and the order of the images; the scored samples are
+    drawn by ``eval_seed`` (those of the copying ratio by ``eval_seed + 1``).
 
     Returns
     -------
@@ -146,12 +147,12 @@ def scarcity_run(images: np.ndarray, held_out: np.ndarray, reference_features: n
     if len(images) < BATCH_SIZE:
         raise ValueError(f"need at least one batch of {BATCH_SIZE} training images, got {len(images)}")
     gan = scarcity_gan(seed, augment)
-    watch = _Watch(images[:1000], held_out, reference_features, check_samples, images)
+    watch = _Watch(images[:1000], held_out, reference_features, check_samples, images, eval_seed)
     dataset = make_dataset(images, batch_size=BATCH_SIZE, seed=seed, drop_remainder=True).repeat()
     start = time.perf_counter()
     gan.fit(dataset, epochs=steps // check_every, steps_per_epoch=check_every, verbose=0, callbacks=[watch])
     seconds = time.perf_counter() - start
-    return {**score_gan(gan, reference_features, samples), "d_train": watch.curve["d_train"][-1],
+    return {**score_gan(gan, reference_features, samples, eval_seed), "d_train": watch.curve["d_train"][-1],
             "d_held_out": watch.curve["d_held_out"][-1], "copying": watch.curve["copying"][-1], "seconds": seconds,
             "curve": watch.curve}
 

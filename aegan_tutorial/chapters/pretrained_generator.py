@@ -132,13 +132,13 @@ class _ScoreAt(keras.callbacks.Callback):
 
 
 def race(arm: str, images: np.ndarray, autoencoder: Autoencoder | None = None, checkpoints: Sequence[int] = (0, 100, 300),
-         n_eval: int = 2000, seed: int = 0) -> list[dict]:
+         n_eval: int = 2000, seed: int = 0, eval_seed: int = 0) -> list[dict]:
     """Train a GAN from one arm's generator and score it at each step count of ``checkpoints``.
 
     The GAN is the book's DCGAN recipe (``registry`` ``"dcgan"``: batch 64, Adam with β1 = 0.5,
     discriminator 2e-4, generator 2e-3) without the weight average, so that the scores are of the
     generator being trained; the discriminator is built fresh from ``seed`` in every arm. At each
-    checkpoint ``n_eval`` samples (fixed noise) are scored against as many test images.
+    checkpoint ``n_eval`` samples (fixed noise, drawn by ``eval_seed``) are scored against as many test images.
 
     Parameters
     ----------
@@ -167,7 +167,7 @@ def race(arm: str, images: np.ndarray, autoencoder: Autoencoder | None = None, c
 
     def score(step: int) -> None:
         clock["training"] += time.perf_counter() - clock["since"]
-        samples = to_uint8(gan.generate(n_eval, seed=0), "tanh")
+        samples = to_uint8(gan.generate(n_eval, seed=eval_seed), "tanh")
         rows.append({"step": step, **score_samples(samples), "seconds": clock["training"]})
         clock["since"] = time.perf_counter()
 

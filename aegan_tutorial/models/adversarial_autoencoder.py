@@ -178,7 +178,7 @@ class AdversarialAutoencoder(PriorAutoencoder):
         gradient_step(self.ae_optimizer, tape, reconstruction, q.trainable_variables + p.trainable_variables)
 
         # Regularisation phase, a GAN on codes. D: prior draws are real, the codes q(x) are fake.
-        prior_draws = self.prior.draw(tf.shape(x)[0], self.seed_generator.next())
+        prior_draws = self.prior.draw(tf.shape(x)[0], self.noise_seed())
         codes = q(x, training=True)
         with tf.GradientTape() as tape:
             real_logits, fake_logits = D(prior_draws, training=True), D(codes, training=True)

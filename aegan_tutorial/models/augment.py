@@ -34,6 +34,7 @@ import tensorflow as tf
 from keras import layers
 
 from ..data import IMAGE_SHAPE
+from ..training import replica_seed
 
 POLICIES = ("color", "translation", "cutout")
 """The transforms :class:`DiffAugment` knows, in the order it applies them."""
@@ -53,7 +54,8 @@ class DiffAugment(layers.Layer):
         Side of the cut-out square, as a fraction of the image side (0.5: 14 of 28 pixels).
     seed
         Seed of the transforms (``None``: from the global seed); the layer's random state is
-        saved with the model.
+        saved with the model. Under a distribution strategy every replica draws its own
+        transforms (:func:`~aegan_tutorial.training.replica_seed`).
     """
 
     def __init__(self, policy: Sequence[str] = POLICIES, translation: float = 0.125, cutout: float = 0.5,
@@ -84,12 +86,22 @@ class DiffAugment(layers.Layer):
             x = self._cut_out(x)
         return x
 
+    def _seed(self):
+        """The next seed of the transforms, this replica's own, as ``keras.random`` casts it (int32 ``[2]``).
+
+        On one device it is the seed ``keras.random.uniform(..., seed=self.seed_generator)``
+        would use, so the transforms are the ones the layer always drew.
+        """
+        return tf.cast(tf.math.floormod(replica_seed(self.seed_generator), tf.int32.max - 1), tf.int32)
+
     def _uniform(self, shape):
-        return keras.random.uniform(shape, seed=self.seed_generator, dtype=self.compute_dtype)
+        dtype = self.compute_dtype
+        return tf.random.stateless_uniform(shape, seed=self._seed(), minval=tf.cast(0.0, dtype),
+                                           maxval=tf.cast(1.0, dtype), dtype=dtype)
 
     def _integers(self, shape, low: int, high: int):
         """Integers in ``[low, high)``."""
-        return keras.random.randint(shape, low, high, seed=self.seed_generator, dtype="int32")
+        return tf.random.stateless_uniform(shape, seed=self._seed(), minval=low, maxval=high, dtype=tf.int32)
 
     def _color(self, x):
         batch = tf.shape(x)[0]

@@ -27,7 +27,7 @@ from .._checks import apply_in_batches, check_positive_int
 from ..callbacks import with_nonfinite_guard
 from ..data import IMAGE_SHAPE, output_scale
 from ..losses import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
-from ..training import check_fit_images, gradient_step, guard_optimizer
+from ..training import check_fit_images, gradient_step, guard_optimizer, replica_seed
 
 
 def build_generator(noise_dim: int = 100, filters: int = 32, name: str = "generator") -> keras.Model:
@@ -193,9 +193,15 @@ class PlayerOptimizers:
 class SavesNoiseSeed:
     """Mixin for a trainer that draws noise from ``self.seed_generator`` inside ``train_step``.
 
+    :meth:`noise_seed` gives each step's seed, a different one on every replica.
+
     Its weights files keep the generator's state too, so a loaded model trains on exactly as
     it would have.
     """
+
+    def noise_seed(self) -> tf.Tensor:
+        """The next seed of the training noise, this replica's own (:func:`~aegan_tutorial.training.replica_seed`)."""
+        return replica_seed(self.seed_generator)
 
     def save_own_variables(self, store) -> None:
         super().save_own_variables(store)
@@ -395,14 +401,6 @@ class GAN(SavesNoiseSeed, keras.Model):
     def sample_noise(self, batch_size) -> tf.Tensor:
         """``z ~ N(0, I)`` of shape ``[batch_size, noise_dim]``, different on every replica."""
         return tf.random.stateless_normal((batch_size, self.noise_dim), seed=self.noise_seed())
-
-    def noise_seed(self) -> tf.Tensor:
-        """The next seed of the training noise, offset by the replica's index so replicas draw differently."""
-        seed = self.seed_generator.next()
-        replica = tf.distribute.get_replica_context()
-        if replica is not None:
-            seed += tf.stack([tf.cast(replica.replica_id_in_sync_group, seed.dtype), tf.zeros((), seed.dtype)])
-        return seed
 
     # --- the hooks: what the players are fed ---------------------------------------------------
 

@@ -94,7 +94,7 @@ class VariationalAutoencoder(PriorAutoencoder):
             statistics = tf.cast(self.encoder(x, training=True), tf.float32)
             mean, log_var = statistics[:, :k], statistics[:, k:]
             # the reparameterisation: z = μ + σ ⊙ ε, ε ~ N(0, I)
-            epsilon = tf.random.stateless_normal(tf.shape(mean), seed=self.seed_generator.next())
+            epsilon = tf.random.stateless_normal(tf.shape(mean), seed=self.noise_seed())
             z = mean + tf.exp(0.5 * log_var) * epsilon
             reconstruction = ops.mean(reconstruction_error(x, self.decoder(self.decoder_inputs(z, condition), training=True)))
             kl = ops.mean(kl_to_standard_normal(mean, log_var))
