@@ -139,7 +139,7 @@ def cell_text(cell: dict | None) -> str:
 
 def render(results: dict) -> str:
     """The Markdown table: one row per chapter, one column per condition."""
-    conditions = [c for c in CONDITIONS if any(c in row for row in results["cells"].values())]
+    conditions = list(CONDITIONS)  # every column, so that a condition not run yet shows as "not run"
     m = results["machine"]
     lines = ["# Every chapter in every condition", "",
              "Written by `python scripts/chapter_matrix.py` (`make matrix`): each chapter run under nbval as",
@@ -152,9 +152,11 @@ def render(results: dict) -> str:
     for chapter, row in results["cells"].items():
         lines.append(f"| {chapter} | " + " | ".join(cell_text(row.get(c)) for c in conditions) + " |")
     totals = {c: sum(row[c]["seconds"] for row in results["cells"].values() if c in row) for c in conditions}
-    lines.append("| **total** | " + " | ".join(f"{t / 60:.1f} min" for t in totals.values()) + " |")
+    lines.append("| **total** | " + " | ".join(f"{t / 60:.1f} min" if t else "" for t in totals.values()) + " |")
     failed = [(ch, c) for ch, row in results["cells"].items() for c, cell in row.items() if not cell["passed"]]
-    lines += ["", f"{sum(len(r) for r in results['cells'].values()) - len(failed)} passed, {len(failed)} failed", ""]
+    unrun = sum(c not in row for row in results["cells"].values() for c in conditions)
+    lines += ["", f"{sum(len(r) for r in results['cells'].values()) - len(failed)} passed, {len(failed)} failed"
+              + (f" ({unrun} not run)" if unrun else ""), ""]
     return "\n".join(lines)
 
 

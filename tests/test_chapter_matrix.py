@@ -83,10 +83,11 @@ def test_the_table_has_a_row_per_chapter_a_column_per_condition_and_a_closing_co
                                      "seed1": {"passed": False, "seconds": 38.0, "failure": "AssertionError: a | b"}},
                          "dcgan": {"seed0": {"passed": True, "seconds": 61.0, "failure": None}}}}
     table = matrix.render(results)
-    assert "| chapter | seed0 | seed1 |" in table
-    assert "| minimax | pass, 40 s | **FAIL**, 38 s: AssertionError: a \\| b |" in table, "a '|' in a message is escaped"
-    assert "| dcgan | pass, 61 s | not run |" in table
-    assert table.rstrip().endswith("2 passed, 1 failed"), "the closing line counts the cells"
+    assert "| chapter | seed0 | seed1 | seed2 | onednn-off | full |" in table
+    assert "| minimax | pass, 40 s | **FAIL**, 38 s: AssertionError: a \\| b | not run | not run | not run |" in table, \
+        "a '|' in a message is escaped"
+    assert "| dcgan | pass, 61 s | not run | not run | not run | not run |" in table
+    assert table.rstrip().endswith("2 passed, 1 failed (7 not run)"), "the closing line counts the cells"
 
 
 def test_an_unknown_chapter_is_refused_before_anything_runs(tmp_path):
@@ -96,11 +97,19 @@ def test_an_unknown_chapter_is_refused_before_anything_runs(tmp_path):
     assert not (tmp_path / "m.json").exists()
 
 
-def test_the_committed_table_covers_every_chapter_in_every_condition():
-    """The README links the matrix table: it must exist and cover every chapter of the book in every condition."""
+def test_the_committed_table_covers_every_chapter_and_every_chapter_passed():
+    """The README links the matrix table: every chapter of the book, every quick condition, no failure.
+
+    The ``full`` column takes hours on a CPU; a chapter not yet run under it reads "not run" in the
+    table, and one that ran must have passed.
+    """
     saved = json.loads((ROOT / "docs" / "chapter_matrix.json").read_text())
     assert set(saved["cells"]) == set(matrix.toc_chapters())
-    assert all(set(row) == set(matrix.CONDITIONS) for row in saved["cells"].values())
+    quick = [c for c in matrix.CONDITIONS if c != "full"]
+    assert all(set(quick) <= set(row) for row in saved["cells"].values()), "every chapter ran in every quick condition"
+    failed = [(chapter, c, cell["failure"]) for chapter, row in saved["cells"].items() for c, cell in row.items()
+              if not cell["passed"]]
+    assert not failed, f"chapters failed in the committed matrix: {failed}"
     assert (ROOT / "docs" / "chapter_matrix.md").read_text() == matrix.render(saved)
     assert "docs/chapter_matrix.md" in (ROOT / "README.md").read_text()
 
