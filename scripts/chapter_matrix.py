@@ -69,6 +69,7 @@ def toc_chapters() -> list[str]:
 
 def failing_assertion(output: str) -> str:
     """The line that names why a chapter failed: its assertion's message, or the error raised."""
+    output = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", output)   # a kernel's traceback comes in colour
     lines = [line.strip() for line in output.splitlines()]
     for pattern in (r"^(AssertionError: .+)$", r"^([A-Za-z]*Error: .+)$", r"^E\s+(\w*Error: .+)$"):
         found = [m.group(1) for line in lines if (m := re.match(pattern, line))]
@@ -191,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{args.from_junit} has no cells of: {', '.join(missing)}")
         for chapter in chapters:
             results["cells"][chapter][args.conditions[0]] = found[chapter]
+        out_json.write_text(json.dumps(results, indent=1) + "\n")
         args.conditions = []
     with tempfile.TemporaryDirectory(prefix="chapter-matrix-") as scratch:
         for condition in args.conditions:

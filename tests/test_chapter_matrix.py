@@ -74,6 +74,8 @@ def test_a_failing_chapter_is_named_by_its_assertion():
     assert matrix.failing_assertion("E   ValueError: AEGAN_SEED must be a non-negative integer") \
         == "ValueError: AEGAN_SEED must be a non-negative integer"
     assert matrix.failing_assertion("") == "no output"
+    coloured = "\x1b[31mAssertionError\x1b[39m: z_0 changes the stroke, not the digit\n== 1 failed, 13 passed in 36.56s =="
+    assert matrix.failing_assertion(coloured) == "AssertionError: z_0 changes the stroke, not the digit"
 
 
 def test_the_table_has_a_row_per_chapter_a_column_per_condition_and_a_closing_count():
