@@ -25,10 +25,18 @@ book: $(STAMP) $(MATHJAX)
 	@echo "The book is in _build/html/index.html"
 
 # The quick budget bounds the run. Each chapter executes once: nbval runs it, and the site build
-# reuses its outputs (conftest.py).
+# reuses its outputs (conftest.py). Two phases, each spread over TEST_WORKERS processes
+# (pytest-xdist; one file per worker at a time, so a chapter's cells stay in order in one kernel):
+# the chapters first, then the tests, whose site build needs every chapter executed. Both phases
+# always run; each leaves its JUnit report in _build/junit/. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+JUNIT := _build/junit
 test: export AEGAN_BUDGET = quick
 test: $(STAMP) $(MATHJAX) $(CHROMIUM)
-	$(PY) -m pytest
+	@mkdir -p $(JUNIT); status=0; \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --junitxml=$(JUNIT)/chapters.xml book || status=$$?; \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --junitxml=$(JUNIT)/tests.xml tests || status=$$?; \
+	exit $$status
 
 # Every chapter under nbval for seeds 0-2, oneDNN off and the full budget (scripts/chapter_matrix.py);
 # the table goes to docs/chapter_matrix.md. MATRIX_ARGS narrows it, e.g. MATRIX_ARGS="--conditions seed1".

@@ -26,9 +26,10 @@ Usage::
     make matrix                                              # the same, through make
 
 ``make test`` runs the ``seed0`` condition already. Rather than run it twice, its column can be
-read from that run's JUnit report: ``PYTEST_ADDOPTS=--junitxml=report.xml make test``, then
-``python scripts/chapter_matrix.py --resume --conditions seed0 --from-junit report.xml``
-(a chapter's time is then the sum of its cells' times, the kernel's start included).
+read from the JUnit report its chapter phase leaves: ``make test``, then
+``python scripts/chapter_matrix.py --resume --conditions seed0 --from-junit _build/junit/chapters.xml``
+(a chapter's time is then the sum of its cells' times, the kernel's start included; ``make test``
+runs two chapters at a time on a 2-core machine, so these times run longer than alone).
 
 Exit status: 0 when every cell run passed, 1 otherwise.
 """
