@@ -1,12 +1,10 @@
-"""What every chapter of the book calls: set-up, glued numbers, its own runtime, and what the book holds."""
+"""What every chapter of the book calls: set-up, the reader's seed, glued numbers and its own runtime."""
 
 from __future__ import annotations
 
 import os
-import re
 import time
 import warnings
-from pathlib import Path
 
 from . import budget
 from ._quiet import silence_native_stderr_in_notebook
@@ -113,33 +111,3 @@ def finish() -> float:
     return seconds
 
 
-def toc_captions(start: str | Path | None = None) -> list[str] | None:
-    """The part captions of the book's ``_toc.yml``, in order.
-
-    The file is looked for in ``start`` (default: the working directory, which is ``book/`` while
-    a chapter executes) and in its parent. Returns None where there is none, as when a notebook
-    runs on its own in Colab.
-    """
-    folder = Path.cwd() if start is None else Path(start)
-    for candidate in (folder / "_toc.yml", folder.parent / "_toc.yml"):
-        if candidate.is_file():
-            text = candidate.read_text(encoding="utf-8")
-            return [c.strip() for c in re.findall(r"^\s*-?\s*caption:\s*[\"']?([^\"'\n]+)", text, re.M)]
-    return None
-
-
-def future_work(parts: dict[str, str], start: str | Path | None = None) -> str:
-    """A sentence naming the announced ``parts`` that the table of contents does not hold yet.
-
-    ``parts`` maps a part's name, as its caption in ``_toc.yml`` begins (``"Part III"``), to what
-    it will cover. A part whose caption is in the table of contents is left out, so the sentence
-    shrinks by itself as parts land, and is ``""`` once all have. Without a ``_toc.yml``
-    (see :func:`toc_captions`) every part is named.
-    """
-    captions = toc_captions(start) or []
-    pending = [f"{name}, {what}" for name, what in parts.items()
-               if not any(re.match(re.escape(name) + r"\b", caption) for caption in captions)]
-    if not pending:
-        return ""
-    listed = pending[0] if len(pending) == 1 else "; ".join(pending[:-1]) + "; and " + pending[-1]
-    return f"Future work, not yet in the table of contents: {listed}."

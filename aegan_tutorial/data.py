@@ -360,6 +360,7 @@ def make_dataset(
     shuffle: bool = True,
     seed: int | None = None,
     drop_remainder: bool = False,
+    num_classes: int = NUM_CLASSES,
 ):
     """Build the input pipeline a model trains on.
 
@@ -368,7 +369,8 @@ def make_dataset(
     images
         ``uint8 [N, 28, 28]`` (or ``[N, 28, 28, 1]``) as :func:`load_mnist` returns them.
     labels
-        Optional ``[N]`` digits 0–9; when given, elements are ``(images, labels)`` pairs.
+        Optional ``[N]`` digits 0–9 (or conditions ``0 … num_classes-1``); when given, elements
+        are ``(images, labels)`` pairs.
     batch_size
         Images per batch ``B``.
     scale
@@ -380,6 +382,8 @@ def make_dataset(
         Shuffle seed.
     drop_remainder
         Drop a last, smaller batch.
+    num_classes
+        How many labels there are (10 digits; more for a conditional GAN on other conditions).
 
     Returns
     -------
@@ -392,7 +396,7 @@ def make_dataset(
     check_positive_int(batch_size, "batch_size")
     x = scale_images(images, scale)
     if labels is not None:
-        y = check_labels(labels, len(x))
+        y = check_labels(labels, len(x), num_classes)
         ds = tf.data.Dataset.from_tensor_slices((x, y))
     else:
         ds = tf.data.Dataset.from_tensor_slices(x)

@@ -5,11 +5,14 @@ whose decoder is the DCGAN generator is pretrained on the training images; its B
 measured on the test images; then three GANs (the book's DCGAN recipe without the weight average)
 start from a random generator, from the decoder as it is, and from the decoder behind the Gaussian
 fitted to its codes with recalibrated BatchNorm statistics, and each is scored (FD, precision,
-recall of 2,000 samples against 2,000 test images) at fixed step counts.
+recall of 2,000 samples against 2,000 test images) at fixed step counts, with the generator's
+BatchNorm statistics recalibrated on prior noise before every score and, for comparison, as they
+stand. The race runs twice: with the recipe's generator rate (2e-3) and with the generator at the
+discriminator's rate (2e-4).
 
 It writes ``aegan_tutorial/results/pretrained_generator.json``, which the chapter loads.
 
-Usage (the recorded command; about 30 minutes on 2 CPU cores)::
+Usage (the recorded command; about 45 minutes on 2 CPU cores)::
 
     AEGAN_DATA_DIR=../shared/datasets/mnist python benchmarks/pretrained_generator.py --seeds 0 1 2
 """
@@ -44,7 +47,9 @@ def main(argv: list[str] | None = None) -> None:
                                  progress=lambda line: print(line, flush=True))
     seconds = time.perf_counter() - start
     settings = dict(pretrain_steps=args.pretrain_steps, checkpoints=args.checkpoints, samples=args.samples,
-                    noise_dim=pg.NOISE_DIM, batch_size=64, recipe="dcgan without the weight average")
+                    noise_dim=pg.NOISE_DIM, batch_size=64, recipe="dcgan without the weight average",
+                    slow_generator_rate=pg.SLOW_GENERATOR_RATE,
+                    scored="BatchNorm recalibrated on 10,000 prior draws before every score; *_moving: as it stands")
     command = "python benchmarks/pretrained_generator.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     file = results.write(args.name, measured, command.strip(), args.seeds, settings, runs.describe_data(len(x_train)),
                          seconds, args.folder)

@@ -191,7 +191,16 @@ def test_compile_defaults_to_the_paper_rate_and_refuses_gan_losses():
 def test_the_generator_and_the_autoencoder_must_share_a_pixel_range():
     with pytest.raises(ValueError, match="the generator writes pixels for scale 'tanh' but the autoencoder reconstructs "
                                          "them for scale 'sigmoid'"):
-        models.BEGAN(models.build_generator(4, 2), models.build_autoencoder_discriminator(2, 2), 4)
+        models.BEGAN(models.build_generator(4, 2), models.build_autoencoder_discriminator(2, 2, scale="sigmoid"), 4)
+
+
+def test_the_default_generator_and_autoencoder_make_a_began_as_written():
+    # Both default to tanh pixels, so the obvious construction works and trains one step.
+    began = models.BEGAN(models.build_generator(8, 4), models.build_autoencoder_discriminator(4, 4), 8, gamma=0.7)
+    began.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype("float32")
+    logs = began.fit(images, batch_size=8, epochs=1, verbose=0).history
+    assert np.isfinite(logs["d_loss"][0]) and 0 <= logs["k"][0] <= 1
 
 
 @pytest.mark.parametrize("batchnorm", [True, False])

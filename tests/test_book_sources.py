@@ -208,23 +208,6 @@ def test_the_preface_maps_every_chapter_in_the_order_of_the_table_of_contents():
     map_cell = next("".join(c["source"]) for c in cells if "".join(c["source"]).startswith("## 2. A map"))
     listed = re.findall(r"^\|[^|\n]*\|\s*\{ref\}`(chapter-[\w-]+)`", map_cell, re.M)
     assert listed == [label for stem, part, label, _ in CHAPTERS_IN_TOC if part is not None]
-    assert "{glue:text}`pre_future`" in map_cell, "the parts still to come are named from _toc.yml"
-
-
-def test_future_work_names_only_the_parts_the_table_of_contents_lacks(tmp_path, monkeypatch):
-    from aegan_tutorial import book
-
-    parts = {"Part III": "multi-level learning", "Part IV": "open questions"}
-    assert book.toc_captions(tmp_path) is None
-    assert "Part III, multi-level learning" in book.future_work(parts, tmp_path)     # no _toc.yml: all named
-    (tmp_path / "_toc.yml").write_text('parts:\n  - caption: "Part II: GANs"\n  - caption: Part III: Multi-level\n')
-    (tmp_path / "book").mkdir()
-    assert book.toc_captions(tmp_path / "book") == ["Part II: GANs", "Part III: Multi-level"]
-    sentence = book.future_work(parts, tmp_path / "book")
-    assert "Part IV, open questions" in sentence and "Part III" not in sentence
-    assert book.future_work({"Part II": "GANs"}, tmp_path) == ""
-    monkeypatch.chdir(tmp_path / "book")                       # a chapter executes in book/, beside nothing else
-    assert book.future_work(parts) == sentence
 
 
 # --- Exercises and bookkeeping cells

@@ -45,3 +45,18 @@ def test_follow_run_records_the_logs_and_the_scores_of_every_epoch(train_images)
     assert 0.0 < history["k"][-1] <= 1.0  # k leaves 0 in the first steps (measured 0.0049 after 4 steps)
     with pytest.raises(ValueError, match="need at least 32 reference features to score 32 samples, got 16"):
         chapter.follow_run(chapter.build_run("dcgan"), train_images[:128], 1, reference, samples=32)
+
+
+def test_controller_losses_are_the_training_steps_and_leave_the_model_as_it_was():
+    began = chapter.build_run("began", seed=0)
+    real = np.random.default_rng(0).uniform(-1, 1, (70, 28, 28, 1)).astype("float32")
+    before = [v.numpy().copy() for v in began.variables]
+    real_loss, fake_loss = chapter.controller_losses(began, real, seed=3, batch_size=16)
+    after = [v.numpy() for v in began.variables]
+    assert all(np.array_equal(a, b) for a, b in zip(before, after)), "BatchNorm's running statistics are restored"
+    # L(x) is the training-mode mean absolute reconstruction error of the first 16 images
+    rebuilt = began.autoencoder(real[:16], training=True).numpy()
+    assert real_loss == pytest.approx(float(np.abs(real[:16] - rebuilt).mean()), rel=1e-5)
+    assert fake_loss > 0 and chapter.controller_losses(began, real, seed=3, batch_size=16)[1] == pytest.approx(fake_loss, rel=1e-5)
+    with pytest.raises(ValueError, match="need at least batch_size=64 real images, got 10"):
+        chapter.controller_losses(began, real[:10])

@@ -63,6 +63,35 @@ def test_pareto_front_keeps_the_unbeaten():
         chapter.pareto_front([1, 2], [1])
 
 
+def test_pareto_front_counts_overlapping_ranges_as_a_tie():
+    # b is cheaper than a only within the noise of its cost, so its lower loss does not push a off
+    costs, losses = [(2.0, 3.0), (2.5, 3.5), (4.0, 5.0)], [77.0, (54.0, 78.0), 80.0]
+    assert chapter.pareto_front(costs, losses) == [0, 1]               # c: surely dearer, loss no better
+    assert chapter.pareto_front([2.5, 3.0, 4.5], [77.0, 66.0, 80.0]) == [0, 1]   # as plain numbers a and b stay
+    assert chapter.pareto_front([(2.0, 3.0), (3.1, 3.5)], [77.0, 78.0]) == [0]     # surely cheaper and no worse
+    with pytest.raises(ValueError, match=r"costs: an interval must be \(low, high\) with low <= high, got \(3, 2\)"):
+        chapter.pareto_front([(3, 2)], [1.0])
+
+
+def test_predicted_minutes_divide_the_images_by_the_measured_speeds():
+    predicted, low, high = chapter.predicted_minutes(6000, [100.0, 50.0], extra_seconds=[30.0, 90.0])
+    assert predicted == pytest.approx((6000 / 75 + 60) / 60)
+    assert (low, high) == pytest.approx(((60 + 30) / 60, (120 + 90) / 60))
+    with pytest.raises(ValueError, match="need positive rates"):
+        chapter.predicted_minutes(6000, [100.0, 0.0])
+
+
+def test_the_race_rows_carry_their_predicted_time_from_the_dcgan_recipes_speed():
+    saved, speeds = results.load("pretrained_generator"), results.load("model_cost")["measurements"]
+    rows = {r["name"]: r for r in chapter.race_rows(saved, speeds)}
+    images = rows["scratch"]["steps"] * saved["settings"]["batch_size"]
+    rate = np.mean(speeds["dcgan"]["train_images_per_second"])
+    assert rows["scratch"]["predicted_minutes"][0] == pytest.approx(images / rate / 60)
+    pretraining = np.mean(saved["measurements"]["pretrain_seconds"]) / 60
+    assert rows["decoder"]["predicted_minutes"][0] == pytest.approx(images / rate / 60 + pretraining)
+    assert "predicted_minutes" not in chapter.race_rows(saved)[0]
+
+
 def test_the_results_files_hold_every_arm_for_every_seed():
     saved = results.load("data_scarcity")
     m, seeds = saved["measurements"], saved["seeds"]

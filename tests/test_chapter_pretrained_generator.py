@@ -59,6 +59,7 @@ def test_a_race_scores_each_checkpoint_and_leaves_the_autoencoder_alone(autoenco
     assert [r["step"] for r in rows] == [0, 2, 3]
     assert all(np.isfinite(r["fd"]) and 0 <= r["precision"] <= 1 and 0 <= r["recall"] <= 1 for r in rows)
     assert rows[0]["seconds"] == 0 or rows[0]["seconds"] < rows[-1]["seconds"]
+    assert all({"fd_moving", "precision_moving", "recall_moving"} <= set(r) for r in rows), "scored as it stands too"
     for a, b in zip(before, weights_of(autoencoder)):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(TypeError, match=r"race got uint8 images; scale them to floats in \[-1, 1\]"):
@@ -74,3 +75,13 @@ def test_compare_by_step_groups_the_steps_by_verdict():
         "lower than that of the scratch arm at step 0; no different from it at step 100; higher than it at step 3,000")
     with pytest.raises(ValueError, match=r"\[seeds, 2 steps\]"):
         pg.compare_by_step(fd, other, [0, 1], "scratch")
+
+
+def test_scoring_with_recalibration_leaves_the_generators_statistics_as_they_were():
+    generator = pg.arm_generator("scratch", None, seed=2)
+    before = weights_of(generator)
+    recalibrated = pg.score_generator(generator, 64, eval_seed=3, n_noise=500)
+    assert all(np.array_equal(a, b) for a, b in zip(before, weights_of(generator))), "statistics put back"
+    as_it_stands = pg.score_generator(generator, 64, eval_seed=3, recalibrate=False)
+    assert recalibrated["fd"] != as_it_stands["fd"], "a fresh generator's statistics lag: recalibration changes its score"
+    assert pg.score_generator(generator, 64, eval_seed=3, n_noise=500) == recalibrated, "the same noise, the same score"

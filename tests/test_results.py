@@ -71,3 +71,16 @@ def test_compare_reads_as_words():
     assert results.compare([1, 2, 3], [4, 5, 6]) == "lower than"
     assert results.compare([7, 8, 9], [4, 5, 6]) == "higher than"
     assert results.compare([1, 5, 3], [4, 5, 6]) == "no different from"
+
+
+def test_numbers_are_printed_as_a_reader_writes_them_never_in_scientific_notation():
+    from aegan_tutorial.results import describe, plain_number
+
+    assert [plain_number(v) for v in (1370.4, 638.3, 49.21, 2.6846, 0.01968, 0.0013, 0.0, -0.5)] == \
+        ["1,370", "638", "49.2", "2.68", "0.0197", "0.00130", "0", "-0.500"]
+    assert describe([1240.0, 1370.0, 1600.0]) == "1,403 [1,240, 1,600]"
+    assert describe([0.756, 0.9868, 0.966], std=True) == "0.903 ± 0.128 [0.756, 0.987]"
+    assert describe([0.0, 0.0, 0.0]) == "0 on all 3 seeds" and describe([5.0]) == "5.00"
+    assert "e+" not in str(results.spread([1240.0, 1600.0])) and "e-" not in describe([1e-5, 2e-5])
+    with pytest.raises(ValueError, match="finite number"):
+        plain_number(float("nan"))

@@ -242,3 +242,93 @@ def test_every_faq_answer_gives_a_number_and_links_where_it_was_measured(site, b
         assert answer["links"], f"{answer['question']} links no section"
         assert re.search(r"\d", answer["text"].replace(answer["question"], "")), f"{answer['question']} gives no number"
     assert corrections and all(corrections), "every correction of the articles links the section that makes it"
+
+
+# --- Slips a reader sees in the text ------------------------------------------------------------
+
+SCIENTIFIC = re.compile(r"(?<![\w.])[-+]?\d(?:\.\d+)?e(?:\+\d+|-0[0-3])\b")   # 1.37e+03, 1.3e-03; tiny values may stay
+ZERO_SPREAD = re.compile(r"(?<![\d.])(-?\d+(?:\.\d+)?) ± 0(?:\.0+)? \[\1, \1\]")   # "0 ± 0 [0, 0]": a spread of no width
+IDENTIFIER = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w(])")   # stroke_width, m_global
+NUMBERED_TITLE = re.compile(r"^\d+\.\s")
+
+
+class ProseParser(HTMLParser):
+    """A page's visible prose and its internal links, without code, math, scripts or navigation."""
+
+    SKIP = {"script", "style", "pre", "code", "nav", "header", "footer", "head", "kbd"}
+    HIDING_CLASSES = {"math", "highlight", "bd-sidebar-primary", "bd-sidebar-secondary", "headerlink", "prev-next-area",
+                      "cell_input"}
+    VOID = {"br", "img", "input", "meta", "link", "hr", "source", "wbr", "area", "col", "embed", "param", "track"}
+
+    def __init__(self):
+        super().__init__()
+        self.hidden: list[bool] = []          # per open element: is its text hidden from the reader's prose?
+        self.text: list[str] = []
+        self.links: list[dict] = []
+        self.open_links: list[tuple[dict, int]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        attrs = dict(attrs)
+        classes = set((attrs.get("class") or "").split())
+        self.hidden.append(tag in self.SKIP or bool(classes & self.HIDING_CLASSES) or (bool(self.hidden) and self.hidden[-1]))
+        if tag == "a" and {"reference", "internal"} <= classes and not self.hidden[-1]:
+            link = {"href": attrs.get("href", ""), "text": ""}
+            self.links.append(link)
+            self.open_links.append((link, len(self.hidden)))
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID or not self.hidden:
+            return
+        if tag == "a" and self.open_links and self.open_links[-1][1] == len(self.hidden):
+            self.open_links.pop()
+        self.hidden.pop()
+
+    def handle_data(self, data):
+        if self.hidden and self.hidden[-1]:
+            return
+        self.text.append(data)
+        for link, _ in self.open_links:
+            link["text"] += data
+
+
+def prose_of(html: str) -> ProseParser:
+    parser = ProseParser()
+    parser.feed(html)
+    return parser
+
+
+def text_slips(html: str) -> list[str]:
+    """What a reader should never see in a chapter's prose and tables."""
+    parsed = prose_of(html)
+    text = " ".join(" ".join(parsed.text).split())
+    found = [f"scientific notation: …{text[max(0, m.start() - 40):m.end() + 20]}…" for m in SCIENTIFIC.finditer(text)]
+    found += [f"a spread of no width: {m.group(0)}" for m in ZERO_SPREAD.finditer(text)]
+    found += [f"raw identifier {m.group(0)!r}: …{text[max(0, m.start() - 40):m.end() + 20]}…" for m in IDENTIFIER.finditer(text)]
+    for link in parsed.links:
+        page = urlsplit(link["href"]).path
+        words = " ".join(link["text"].split())
+        if page and NUMBERED_TITLE.match(words):
+            found.append(f"a link to another chapter's section that reads as this page's own: {words!r} ({link['href']})")
+        if "\\" in words:
+            found.append(f"LaTeX source in a link: {words!r}")
+    return found
+
+
+def test_the_text_slip_check_catches_what_it_is_for():
+    slips = text_slips('<p>FD 1.37e+03 [1.24e+03, 1.6e+03]; recall 0 ± 0 [0, 0]; along <em>stroke_width</em>; '
+                       'see <a class="reference internal" href="generator.html#sec-gn-prior">5. Noise into a decoder</a> '
+                       'and <a class="reference internal" href="began.html#x">Does \\mathcal{M} track it?</a></p>')
+    assert len(slips) == 7, slips   # three numbers, a spread, an identifier, two links
+    clean = text_slips('<p>FD 1,370 [1,240, 1,600]; a rate of 2e-4 is 0.0002; <code>stroke_width</code> '
+                       '<span class="math">\\(h_1\\)</span> <a class="reference internal" href="#sec-x">5. Here</a> '
+                       '<a class="reference internal" href="generator.html#x">From noise, §5: Noise into a decoder</a></p>'
+                       '<pre>1.3e-03</pre>')
+    assert clean == [], clean
+
+
+def test_no_page_shows_numbers_identifiers_or_links_a_reader_would_misread(site):
+    slips = {page: text_slips((site / page).read_text()) for page in toc_pages()}
+    slips = {page: found for page, found in slips.items() if found}
+    assert not slips, "\n".join(f"{page}: {found}" for page, found in slips.items())

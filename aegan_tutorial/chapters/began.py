@@ -95,6 +95,33 @@ def follow_run(model: keras.Model, images: np.ndarray, epochs: int, reference_fe
     return history
 
 
+def controller_losses(model: keras.Model, real: np.ndarray, seed: int = 0,
+                      batch_size: int = BATCH_SIZE) -> tuple[float, float]:
+    """``(L(x), L(G(z)))`` as the controller of ``k`` sees them in a training step.
+
+    The discriminator step reconstructs one batch of real images and, separately, one batch of
+    fakes that the generator drew in training mode, both in training mode, so BatchNorm codes
+    each image against its own batch. This repeats that once, on the first ``batch_size``
+    images of ``real`` (float ``[N, 28, 28, 1]`` in the generator's range) and ``batch_size``
+    fakes from noise seeded by ``seed``, and returns the two batch means of ``L``. Training-mode
+    calls move BatchNorm's running statistics; they are put back as they were, so the model is
+    left unchanged.
+    """
+    check_positive_int(batch_size, "batch_size")
+    if len(real) < batch_size:
+        raise ValueError(f"need at least batch_size={batch_size} real images, got {len(real)}")
+    state = [*model.generator.non_trainable_variables, *model.discriminator.non_trainable_variables]
+    kept = [keras.ops.convert_to_numpy(v) for v in state]
+    try:
+        fakes = model.generator(keras.random.normal((batch_size, model.noise_dim), seed=seed), training=True)
+        real_losses = model.discriminator(keras.ops.convert_to_tensor(real[:batch_size]), training=True)
+        fake_losses = model.discriminator(fakes, training=True)
+        return (float(keras.ops.mean(real_losses)), float(keras.ops.mean(fake_losses)))
+    finally:
+        for variable, value in zip(state, kept):
+            variable.assign(value)
+
+
 def rank_correlation(values: Sequence[float], quality: Sequence[float]) -> float:
     """Spearman's rank correlation of a logged quantity with a quality measure, in ``[-1, 1]``.
 

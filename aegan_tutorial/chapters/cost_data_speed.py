@@ -223,8 +223,9 @@ def cost_rows(speeds: dict, names: Sequence[str] = GENERATIVE, train_images: int
     list of dict
         ``name``, ``labels`` (whether it trains on the digit labels), ``parameters`` (trained),
         ``multiply_adds`` (one sample), ``train_rate`` and ``sample_rate`` (images per second),
-        ``minutes`` (the shipped run's training time), ``epochs``, ``images_seen`` and the
-        manifest's ``fd``, ``precision``, ``recall``.
+        ``minutes`` (the shipped run's training time, one wall clock), ``predicted_minutes``
+        (``(predicted, low, high)`` from the benchmark's speeds, :func:`predicted_minutes`),
+        ``epochs``, ``images_seen`` and the manifest's ``fd``, ``precision``, ``recall``.
     """
     rows = []
     for name in names:
@@ -236,17 +237,30 @@ def cost_rows(speeds: dict, names: Sequence[str] = GENERATIVE, train_images: int
                      "sample_rate": float(speeds[name]["sample_images_per_second"]),
                      "minutes": entry["wall_seconds"] / 60, "epochs": entry["epochs"],
                      "images_seen": entry["epochs"] * per_epoch,
+                     "predicted_minutes": _predicted_run_minutes(name, speeds[name], entry["epochs"], per_epoch),
                      **{key: entry["metrics"][key] for key in ("fd", "precision", "recall")}})
     return rows
 
 
-def race_rows(saved: dict) -> list[dict]:
+def _predicted_run_minutes(name: str, speeds: dict, epochs: int, per_epoch: int) -> tuple[float, float, float]:
+    """:func:`predicted_minutes` of a shipped run; the stacked GAN's two stages each at their own speed."""
+    if "train_images_per_second" in speeds:
+        return predicted_minutes(epochs * per_epoch, speeds["train_images_per_second"])
+    independent = pretrained.entry(name)["config"]["independent_epochs"]
+    stages = [predicted_minutes(independent * per_epoch, speeds["train_images_per_second_independent"]),
+              predicted_minutes((epochs - independent) * per_epoch, speeds["train_images_per_second_joint"])]
+    return tuple(float(sum(values)) for values in zip(*stages))
+
+
+def race_rows(saved: dict, speeds: dict | None = None) -> list[dict]:
     """The pretrained-generator chapter's three starts at the race's last checkpoint, one row each.
 
     ``saved`` is the ``pretrained_generator`` results file. Each row: ``name`` (the start), ``steps``,
     ``minutes`` (the race's training time, plus the autoencoder's pretraining for the two starts
     that use it; means over the seeds), and ``fd``, ``precision``, ``recall`` (one value per seed,
-    on the file's ``samples`` samples).
+    on the file's ``samples`` samples). Given the ``model_cost`` file's ``measurements`` as
+    ``speeds``, each row also has ``predicted_minutes``: the race's images at the DCGAN recipe's
+    benchmarked speed, plus the measured pretraining times (:func:`predicted_minutes`).
     """
     measured, settings = saved["measurements"], saved["settings"]
     pretraining = float(np.mean(measured["pretrain_seconds"]))
@@ -254,21 +268,60 @@ def race_rows(saved: dict) -> list[dict]:
     for start, runs in measured["races"].items():
         last = [run[-1] for run in runs]
         seconds = float(np.mean([point["seconds"] for point in last])) + (pretraining if start != "scratch" else 0.0)
-        rows.append({"name": start, "steps": last[0]["step"], "minutes": seconds / 60,
-                     "samples": settings["samples"],
+        row = {"name": start, "steps": last[0]["step"], "minutes": seconds / 60, "samples": settings["samples"]}
+        if speeds is not None:
+            row["predicted_minutes"] = predicted_minutes(
+                last[0]["step"] * settings["batch_size"], speeds["dcgan"]["train_images_per_second"],
+                measured["pretrain_seconds"] if start != "scratch" else (0.0,))
+        rows.append({**row,
                      **{key: [point[key] for point in last] for key in ("fd", "precision", "recall")}})
     return rows
 
 
-def pareto_front(costs: Sequence[float], losses: Sequence[float]) -> list[int]:
-    """Indices of the points no other point beats: none has a cost and a loss both at most as high, one lower.
+def _intervals(values: Sequence, name: str) -> np.ndarray:
+    """``values`` as float ``[n, 2]`` ``(low, high)`` rows: a number is its own interval."""
+    rows = []
+    for value in values:
+        low, high = (value, value) if np.ndim(value) == 0 else tuple(value)
+        if not low <= high:
+            raise ValueError(f"{name}: an interval must be (low, high) with low <= high, got {value!r}")
+        rows.append((float(low), float(high)))
+    return np.asarray(rows, float).reshape(-1, 2)
 
-    ``costs`` and ``losses`` are lower-is-better (e.g. training seconds and FD); the indices come
-    sorted by cost.
+
+def pareto_front(costs: Sequence, losses: Sequence) -> list[int]:
+    """Indices of the points that no other point beats, lower being better on both axes.
+
+    Each cost and loss is a number or a ``(low, high)`` range (the spread of what was measured).
+    A point *beats* another when it is surely better on one axis (its range lies wholly below)
+    and not surely worse on the other (its range does not lie wholly above). Ranges that overlap
+    are a tie, as everywhere in the book; with plain numbers this is the usual front (at most as
+    high on both, lower on one). The indices come sorted by cost.
     """
-    costs, losses = np.asarray(costs, float), np.asarray(losses, float)
-    if costs.shape != losses.shape or costs.ndim != 1 or costs.size == 0:
-        raise ValueError(f"costs and losses must be two non-empty lists of one length, got {costs.shape} and {losses.shape}")
-    front = [i for i in range(costs.size)
-             if not np.any((costs <= costs[i]) & (losses <= losses[i]) & ((costs < costs[i]) | (losses < losses[i])))]
-    return sorted(front, key=lambda i: (costs[i], losses[i]))
+    cost, loss = _intervals(costs, "costs"), _intervals(losses, "losses")
+    if len(cost) != len(loss) or len(cost) == 0:
+        raise ValueError(f"costs and losses must be two non-empty lists of one length, got {len(cost)} and {len(loss)}")
+
+    def beats(j: int, i: int) -> bool:
+        surely_better = [a[j, 1] < a[i, 0] for a in (cost, loss)]
+        no_worse = [a[j, 0] <= a[i, 1] for a in (cost, loss)]
+        return all(no_worse) and any(surely_better)
+
+    front = [i for i in range(len(cost)) if not any(beats(j, i) for j in range(len(cost)) if j != i)]
+    return sorted(front, key=lambda i: (cost[i].mean(), loss[i].mean()))
+
+
+def predicted_minutes(images: int, rates: Sequence[float], extra_seconds: Sequence[float] = (0.0,)) -> tuple[float, float, float]:
+    """``(predicted, low, high)`` minutes to train on ``images`` images at the benchmark's ``rates``.
+
+    ``rates`` are training images per second measured on separately built models (their mean
+    predicts; their fastest and slowest bound the range); ``extra_seconds`` are measured times
+    of work done once before (pretraining), added the same way. Unlike one run's wall clock,
+    which wobbles with whatever else the machine runs, this comes with its own spread.
+    """
+    rates, extra = np.asarray(rates, float), np.asarray(extra_seconds, float)
+    if rates.size == 0 or np.any(rates <= 0) or extra.size == 0 or np.any(extra < 0):
+        raise ValueError(f"need positive rates and non-negative extra seconds, got {rates.tolist()} and {extra.tolist()}")
+    check_positive_int(images, "images")
+    return ((images / rates.mean() + extra.mean()) / 60, (images / rates.max() + extra.min()) / 60,
+            (images / rates.min() + extra.max()) / 60)

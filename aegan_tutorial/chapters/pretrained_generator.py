@@ -131,14 +131,42 @@ class _ScoreAt(keras.callbacks.Callback):
             self.score(self.step)
 
 
+def score_generator(generator: keras.Model, n_eval: int, eval_seed: int = 0, recalibrate: bool = True,
+                    n_noise: int = 10_000) -> dict[str, float]:
+    """FD, precision and recall of ``n_eval`` samples from ``generator`` in inference mode.
+
+    With ``recalibrate`` (the default), the BatchNorm statistics are first set to those of
+    ``n_noise`` draws of prior noise (:func:`~aegan_tutorial.pretraining.recalibrate_batchnorm`;
+    noise drawn from ``eval_seed + 1``, not the scored noise), so that a score taken during
+    training does not carry the lag of the moving averages; the generator's own statistics are
+    put back afterwards, so training goes on as if it had not been scored. The scored samples
+    come from fixed noise drawn by ``eval_seed``.
+    """
+    check_positive_int(n_eval, "n_eval")
+    state = [variable for layer in generator.layers if isinstance(layer, keras.layers.BatchNormalization)
+             for variable in layer.non_trainable_variables]
+    kept = [keras.ops.convert_to_numpy(v) for v in state]
+    try:
+        if recalibrate:
+            noise = np.random.default_rng(eval_seed + 1).standard_normal((n_noise, generator.input_shape[-1]))
+            recalibrate_batchnorm(generator, noise.astype("float32"))
+        noise = keras.random.normal((n_eval, generator.input_shape[-1]), seed=eval_seed)
+        return score_samples(to_uint8(apply_in_batches(generator, noise, 1000), "tanh"))
+    finally:
+        for variable, value in zip(state, kept):
+            variable.assign(value)
+
+
 def race(arm: str, images: np.ndarray, autoencoder: Autoencoder | None = None, checkpoints: Sequence[int] = (0, 100, 300),
-         n_eval: int = 2000, seed: int = 0, eval_seed: int = 0) -> list[dict]:
+         n_eval: int = 2000, seed: int = 0, eval_seed: int = 0, g_learning_rate: float | None = None) -> list[dict]:
     """Train a GAN from one arm's generator and score it at each step count of ``checkpoints``.
 
     The GAN is the book's DCGAN recipe (``registry`` ``"dcgan"``: batch 64, Adam with β1 = 0.5,
-    discriminator 2e-4, generator 2e-3) without the weight average, so that the scores are of the
-    generator being trained; the discriminator is built fresh from ``seed`` in every arm. At each
-    checkpoint ``n_eval`` samples (fixed noise, drawn by ``eval_seed``) are scored against as many test images.
+    discriminator 2e-4, generator 2e-3, or ``g_learning_rate`` if given) without the weight
+    average, so that the scores are of the generator being trained; the discriminator is built
+    fresh from ``seed`` in every arm. At each checkpoint ``n_eval`` samples (fixed noise, drawn by
+    ``eval_seed``) are scored against as many test images twice: with the generator's BatchNorm
+    statistics recalibrated on prior noise (:func:`score_generator`), and as they stand.
 
     Parameters
     ----------
@@ -152,7 +180,9 @@ def race(arm: str, images: np.ndarray, autoencoder: Autoencoder | None = None, c
     Returns
     -------
     list of dict
-        One per checkpoint: ``step``, ``fd``, ``precision``, ``recall``, ``seconds`` (training time so far).
+        One per checkpoint: ``step``, ``fd``, ``precision``, ``recall`` (recalibrated), the same
+        as they stand as ``fd_moving``, ``precision_moving``, ``recall_moving``, and ``seconds``
+        (training time so far, scoring excluded).
     """
     images = _check_tanh_images(images, "race")
     checkpoints = sorted({int(s) for s in checkpoints})
@@ -162,13 +192,15 @@ def race(arm: str, images: np.ndarray, autoencoder: Autoencoder | None = None, c
     set_seed(seed)
     spec = registry.get("dcgan")
     gan = GAN(generator, build_discriminator(spec.config["filters"]), noise_dim=NOISE_DIM, seed=seed, ema_decay=None)
-    spec.compile(gan, **spec.config)
+    config = dict(spec.config) if g_learning_rate is None else {**spec.config, "g_learning_rate": float(g_learning_rate)}
+    spec.compile(gan, **config)
     rows, clock = [], {"training": 0.0, "since": time.perf_counter()}
 
     def score(step: int) -> None:
         clock["training"] += time.perf_counter() - clock["since"]
-        samples = to_uint8(gan.generate(n_eval, seed=eval_seed), "tanh")
-        rows.append({"step": step, **score_samples(samples), "seconds": clock["training"]})
+        moving = score_generator(gan.generator, n_eval, eval_seed, recalibrate=False)
+        rows.append({"step": step, **score_generator(gan.generator, n_eval, eval_seed),
+                     **{f"{key}_moving": value for key, value in moving.items()}, "seconds": clock["training"]})
         clock["since"] = time.perf_counter()
 
     if checkpoints[0] == 0:
@@ -179,17 +211,25 @@ def race(arm: str, images: np.ndarray, autoencoder: Autoencoder | None = None, c
     return rows
 
 
+SLOW_GENERATOR_RATE = 2e-4
+"""The generator's learning rate in the race's second recipe: the discriminator's, as in the DCGAN paper."""
+
+
 def race_over_seeds(images: np.ndarray, seeds: Sequence[int], pretrain_steps: int, checkpoints: Sequence[int],
-                   n_eval: int = 2000, test_images: np.ndarray | None = None, progress=None) -> dict:
+                   n_eval: int = 2000, test_images: np.ndarray | None = None, progress=None,
+                   slow_generator: bool = True) -> dict:
     """The race for every seed: one autoencoder pretrained per seed, then each arm of :data:`ARMS` raced.
 
     Returns ``{"races": {arm: [[row per checkpoint] per seed]}, "batchnorm": {"inference": [...],
     "training": [...], "recalibrated": [...]}, "pretrain_seconds": [...]}`` (BatchNorm measured on
-    ``test_images`` when given).
+    ``test_images`` when given). With ``slow_generator``, ``"races_slow_generator"`` holds the
+    same race with the generator at :data:`SLOW_GENERATOR_RATE` (rows as :func:`race`'s).
     """
     say = progress or (lambda message: None)
     out = {"races": {arm: [] for arm in ARMS}, "batchnorm": {"inference": [], "training": [], "recalibrated": []},
            "pretrain_seconds": []}
+    if slow_generator:
+        out["races_slow_generator"] = {arm: [] for arm in ARMS}
     for seed in seeds:
         start = time.perf_counter()
         autoencoder = pretrain_autoencoder(images, pretrain_steps, seed=seed)
@@ -197,10 +237,14 @@ def race_over_seeds(images: np.ndarray, seeds: Sequence[int], pretrain_steps: in
         if test_images is not None:
             for key, value in batchnorm_lag(autoencoder, test_images).items():
                 out["batchnorm"][key].append(value)
-        for arm in ARMS:
-            rows = race(arm, images, autoencoder, checkpoints, n_eval, seed)
-            out["races"][arm].append(rows)
-            say(f"seed {seed}, {arm}: " + ", ".join(f"{r['step']}: FD {r['fd']:.1f}" for r in rows))
+        for key, rate in (("races", None), ("races_slow_generator", SLOW_GENERATOR_RATE)):
+            if key not in out:
+                continue
+            for arm in ARMS:
+                rows = race(arm, images, autoencoder, checkpoints, n_eval, seed, g_learning_rate=rate)
+                out[key][arm].append(rows)
+                say(f"seed {seed}, {key}, {arm}: " + ", ".join(f"{r['step']}: FD {r['fd']:.1f} ({r['fd_moving']:.1f} "
+                                                              "as it stands)" for r in rows))
     return out
 
 

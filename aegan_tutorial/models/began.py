@@ -57,7 +57,7 @@ from .gan import GAN, deserialize_submodels, recommended_optimizers
 
 
 def build_autoencoder_discriminator(filters: int = 64, code_dim: int = 32, batchnorm: bool = True,
-                                    scale: Scale = "sigmoid",
+                                    scale: Scale = "tanh",
                                     name: str = "autoencoder_discriminator") -> keras.Model:
     """BEGAN's discriminator: an autoencoder of images, with a narrow code.
 
@@ -80,8 +80,10 @@ def build_autoencoder_discriminator(filters: int = 64, code_dim: int = 32, batch
     batchnorm
         Batch-normalise the code and the decoder's dense layer.
     scale
-        ``"sigmoid"`` (pixels in ``[0, 1]``) or ``"tanh"`` (``[-1, 1]``): the range of the
-        reconstructions, which must be the generator's.
+        ``"tanh"`` (pixels in ``[-1, 1]``, the range of :func:`~aegan_tutorial.models.build_generator`'s
+        images, so that ``BEGAN(build_generator(), build_autoencoder_discriminator(), 100)`` works as
+        written) or ``"sigmoid"`` (``[0, 1]``): the range of the reconstructions, which must be the
+        generator's.
 
     Returns
     -------
@@ -210,7 +212,7 @@ class BEGAN(GAN):
             raise ValueError(
                 f"the generator writes pixels for scale {scales[0]!r} but the autoencoder reconstructs them for scale "
                 f"{scales[1]!r}: BEGAN compares an image with its reconstruction, so both must end in the same "
-                "activation (e.g. build_autoencoder_discriminator(scale='tanh') for a tanh generator)"
+                "activation (e.g. build_autoencoder_discriminator(scale='sigmoid') for a sigmoid generator)"
             )
         super().__init__(generator, loss_model, noise_dim, seed=seed, ema_decay=ema_decay, **kwargs)
         self.gamma = gamma

@@ -25,7 +25,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 FIELDS = ("command", "data", "hardware", "software", "date", "seconds", "seeds", "settings", "measurements")
 
-__all__ = ["FIELDS", "ResultsError", "Spread", "available", "chance_of_separation", "compare", "load", "path", "separated", "spread", "write"]
+__all__ = ["FIELDS", "ResultsError", "Spread", "available", "chance_of_separation", "compare", "describe", "load", "path", "plain_number", "separated", "spread", "write"]
 
 
 class ResultsError(ValueError):
@@ -99,7 +99,8 @@ class Spread(NamedTuple):
     n: int
 
     def __str__(self) -> str:
-        return f"{self.mean:.4g} ± {self.std:.2g} (range {self.low:.4g}–{self.high:.4g}, {self.n} seeds)"
+        return (f"{plain_number(self.mean)} ± {plain_number(self.std)} "
+                f"(range {plain_number(self.low)}–{plain_number(self.high)}, {self.n} seeds)")
 
 
 def spread(values: Sequence[float]) -> Spread:
@@ -109,6 +110,43 @@ def spread(values: Sequence[float]) -> Spread:
         raise ValueError(f"a spread needs one or more finite values, got {values.tolist()}")
     std = float(values.std(ddof=1)) if values.size > 1 else 0.0
     return Spread(float(values.mean()), std, float(values.min()), float(values.max()), int(values.size))
+
+
+def plain_number(value: float) -> str:
+    """``value`` as a reader writes it: never in scientific notation, to about three significant digits.
+
+    Thousands get separators (``1,370``), hundreds no decimals (``638``), tens one (``49.2``),
+    units two (``2.68``), smaller numbers three significant digits (``0.0197``); zero is ``0``.
+    """
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"plain_number needs a finite number, got {value!r}")
+    size = abs(value)
+    if size == 0:
+        return "0"
+    if size >= 1000:
+        return f"{value:,.0f}"
+    if size >= 100:
+        return f"{value:.0f}"
+    if size >= 10:
+        return f"{value:.1f}"
+    if size >= 1:
+        return f"{value:.2f}"
+    return f"{value:.{min(2 - math.floor(math.log10(size)), 12)}f}"
+
+
+def describe(values: Sequence[float], std: bool = False) -> str:
+    """One arm's per-seed values as the book prints them: ``"mean [low, high]"``, each number by :func:`plain_number`.
+
+    With ``std=True`` the sample standard deviation follows the mean (``"mean ± std [low, high]"``).
+    When every seed gave the same value, that value is printed once with the count of seeds
+    (``"0 on all 3 seeds"``), not as a spread of zero width.
+    """
+    s = spread(values)
+    if s.low == s.high:
+        return f"{plain_number(s.mean)} on all {s.n} seeds" if s.n > 1 else plain_number(s.mean)
+    middle = f"{plain_number(s.mean)} ± {plain_number(s.std)}" if std else plain_number(s.mean)
+    return f"{middle} [{plain_number(s.low)}, {plain_number(s.high)}]"
 
 
 def separated(a: Sequence[float], b: Sequence[float]) -> bool:
