@@ -55,6 +55,19 @@ def test_cutout_zeroes_one_square_of_side_fourteen_and_leaves_the_rest():
     assert max(np.count_nonzero(image == 0) for image in y) == 14 * 14  # whole squares occur
 
 
+def test_fill_paints_the_border_and_the_square_with_the_background_and_saves():
+    x = np.ones((32, 28, 28, 1), np.float32)
+    for policy in ("translation", "cutout"):
+        plain = DiffAugment((policy,), seed=7)(x, training=True).numpy()
+        layer = DiffAugment((policy,), seed=7, fill=-1.0)
+        filled = layer(x, training=True).numpy()
+        assert set(np.unique(filled)) == {-1.0, 1.0}
+        np.testing.assert_array_equal(filled == -1.0, plain == 0.0)  # same transforms, other paint
+        assert DiffAugment.from_config(layer.get_config()).fill == -1.0
+    with pytest.raises(ValueError, match="fill"):
+        DiffAugment(fill=-2.0)
+
+
 def test_color_is_an_affine_map_per_image_with_contrast_between_half_and_one_and_a_half():
     x = _images(32)
     y = DiffAugment(("color",), seed=4)(x, training=True).numpy()

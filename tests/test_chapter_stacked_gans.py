@@ -71,3 +71,16 @@ def test_the_experiment_gives_every_arm_for_every_seed(train_images, train_label
         assert min(results[arm]["steps"]) >= 1
     with pytest.raises(ValueError, match="joint_epochs \\(2\\) must be fewer than epochs \\(2\\)"):
         chapter.experiment(train_images[:128], train_labels[:128], held, reference, [0], 2, 2, 1.0, 20)
+
+
+def test_the_end_to_end_experiment_starts_both_arms_from_one_state(train_images, train_labels):
+    reference = classifier_features(train_images[-20:])
+    results = chapter.end_to_end_experiment(train_images[:128], train_labels[:128], train_images[-3:], reference,
+                                            seeds=[0, 1], epochs=2, joint_epochs=1, weight=0.5, samples=20)
+    assert results["seeds"] == [0, 1] and results["weight"] == 0.5
+    for arm in ("joint", "end to end"):
+        assert {"fd", "class_accuracy", "noise_spread", "noise_recovery_1", "seconds"} <= set(results[arm])
+        assert all(len(v) == 2 and np.all(np.isfinite(v)) for v in results[arm].values())
+    assert results["joint"]["fd"] != results["end to end"]["fd"]  # the term changes what G_1 learns
+    with pytest.raises(ValueError, match="weight must be > 0"):
+        chapter.end_to_end_experiment(train_images[:128], train_labels[:128], train_images[-3:], reference, [0], 2, 1, 0.0)

@@ -160,6 +160,23 @@ def test_the_stage_can_change_in_the_middle_of_fit(batch):
         stack.joint = "yes"
 
 
+@pytest.mark.parametrize("joint", [False, True])
+def test_end_to_end_passes_g0s_loss_to_g1_in_the_joint_stage_only(batch, joint, tmp_path):
+    images, labels = batch
+    tops = []
+    for weight in (0.0, 1.0):
+        keras.backend.clear_session()
+        stack = make_stack(seed=4)
+        stack.joint, stack.end_to_end = joint, weight
+        stack.fit(images[:64], labels[:64], batch_size=64, epochs=1, verbose=0)
+        tops.append([w.numpy() for w in stack.top.generator.trainable_weights])
+    assert changed(tops[0], tops[1]) == joint  # the weighted loss of G_0 moves G_1 only when G_0 reads G_1
+    stack.save(tmp_path / "stack.keras")
+    assert keras.saving.load_model(tmp_path / "stack.keras").end_to_end == 1.0
+    with pytest.raises(ValueError, match="end_to_end must be a number"):
+        stack.end_to_end = -0.1
+
+
 def test_reruns_are_bit_identical_and_saving_keeps_the_stack(batch, tmp_path):
     images, labels = batch
     runs = []

@@ -4,16 +4,18 @@
 in front of its discriminator; :func:`scarcity_run` trains it on a few images for a fixed number
 of steps while watching the discriminator's accuracy on its training images and on held-out
 ones (:func:`discriminator_accuracy`) and how close its samples sit to the training images
-(:func:`copying_ratio`); :func:`scarcity_experiment` runs every data size, with
-and without augmentation, for several seeds (``benchmarks/data_scarcity.py`` writes the
-results file the chapter reads). :func:`pareto_front` picks the models no other model beats on
+(:func:`copying_ratio`, :func:`copying_control`); :func:`scarcity_experiment` runs every data
+size, with and without augmentation, for several seeds (``benchmarks/data_scarcity.py`` writes
+the results file the chapter reads), and :func:`augment_ablation` takes the augmentation apart:
+each transform alone, the fill of the vacated pixels, longer runs (``benchmarks/diff_augment.py``). :func:`pareto_front` picks the models no other model beats on
 both cost and quality.
 """
 
 from __future__ import annotations
 
+import base64
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import keras
 import numpy as np
@@ -23,7 +25,7 @@ from .._checks import check_positive_int
 from ..data import make_dataset, scale_images, to_uint8
 from ..evaluation import classifier_features, score_features
 from ..models import registry
-from ..models.augment import with_diff_augment
+from ..models.augment import POLICIES, with_diff_augment
 from ..models.gan import GAN
 from ..reproducibility import set_seed
 
@@ -34,18 +36,20 @@ SIZES = (500, 2000, 19690)
 BATCH_SIZE = 64
 
 
-def scarcity_gan(seed: int = 0, augment: bool = False) -> GAN:
+def scarcity_gan(seed: int = 0, augment: bool = False, policy: Sequence[str] = POLICIES, fill: float = 0.0) -> GAN:
     """The registry's ``dcgan`` recipe, compiled; with ``augment``, its discriminator behind
-    :func:`~aegan_tutorial.models.augment.with_diff_augment` (all three policies).
+    :func:`~aegan_tutorial.models.augment.with_diff_augment` with ``policy`` (all three by
+    default) and ``fill`` (0, as in the paper's code and the ``data_scarcity`` results file).
 
-    The same ``seed`` gives both arms the same initial weights and the same noise.
+    The same ``seed`` gives every arm the same initial weights and the same noise.
     """
     set_seed(seed)
     gan = registry.build("dcgan", seed=seed)
     if not augment:
         return gan
     spec = registry.get("dcgan")
-    augmented = GAN(gan.generator, with_diff_augment(gan.discriminator, seed=seed), gan.noise_dim, seed=seed,
+    augmented = GAN(gan.generator, with_diff_augment(gan.discriminator, policy, seed=seed, fill=fill), gan.noise_dim,
+                    seed=seed,
                     ema_decay=gan.ema_decay, name="augmented_gan")
     spec.compile(augmented, **spec.config)
     return augmented
@@ -67,6 +71,12 @@ def discriminator_accuracy(gan: GAN, images: np.ndarray) -> float:
     In inference mode: an augmented discriminator judges the images as they are.
     """
     logits = gan.discriminator.predict(scale_images(images, "tanh"), batch_size=1000, verbose=0)
+    return float(np.mean(logits[:, 0] > 0))
+
+
+def fakes_called_real(gan: GAN, n: int = 1000, seed: int = 0) -> float:
+    """Fraction of ``n`` of the generator's samples that the discriminator calls real (logit > 0), in inference mode."""
+    logits = gan.discriminator.predict(gan.generate(n, seed=seed), batch_size=1000, verbose=0)
     return float(np.mean(logits[:, 0] > 0))
 
 
@@ -97,6 +107,53 @@ def copying_ratio(samples: np.ndarray, train: np.ndarray, held_out: np.ndarray) 
     return float(np.median(nearest_distances(samples, train)) / np.median(nearest_distances(held_out, train)))
 
 
+def copying_control(samples: np.ndarray, train: np.ndarray, held_out: np.ndarray, seed: int = 0) -> float:
+    """How much nearer the samples sit to the training images than to as many images never trained on.
+
+    The median distance from each uint8 ``[N, 28, 28]`` sample to its nearest training image, over
+    the same median to as many of the ``held_out`` images (drawn by ``seed`` when there are more):
+    equal pools, so that the pools' size cancels. About 1: the samples are no nearer the digits the
+    GAN trained on than to digits it never saw; well below 1: it reproduces its training images.
+    """
+    if len(samples) == 0 or len(train) == 0:
+        raise ValueError(f"need samples and training images, got {len(samples)} and {len(train)}")
+    if len(held_out) < len(train):
+        raise ValueError(f"need at least as many held-out images as training images ({len(train)}) for equal "
+                         f"pools, got {len(held_out)}")
+    if len(held_out) > len(train):
+        held_out = held_out[np.sort(np.random.default_rng(seed).choice(len(held_out), len(train), replace=False))]
+    return float(np.median(nearest_distances(samples, train)) / np.median(nearest_distances(samples, held_out)))
+
+
+def sample_statistics(images: np.ndarray, frame: int = 4) -> dict[str, float]:
+    """Traces a transform could leave in uint8 ``[N, 28, 28]`` images, as means over the images.
+
+    ``border_ink``: the mean intensity (0 to 1) of the outer ``frame`` pixels, where MNIST digits
+    have almost none (a translation leaking into the samples puts ink there); ``grey_share``: the
+    share of pixels between 0.25 and 0.75, mid-grey (a grey cut-out square or a brightness shift
+    leaking); ``centre_offset``: the distance in pixels from the image centre to the centre of the
+    ink (MNIST centres each digit's centre of mass).
+    """
+    x = np.asarray(images, np.float32).reshape(len(images), 28, 28) / 255.0
+    inner = np.zeros((28, 28), bool)
+    inner[frame:-frame, frame:-frame] = True
+    ink = x.sum((1, 2)) + 1e-8
+    grid = np.arange(28, dtype=np.float32)
+    rows, cols = (x.sum(2) @ grid) / ink, (x.sum(1) @ grid) / ink
+    return {"border_ink": float(x[:, ~inner].mean()), "grey_share": float(((x > 0.25) & (x < 0.75)).mean()),
+            "centre_offset": float(np.mean(np.hypot(rows - 13.5, cols - 13.5)))}
+
+
+def encode_images(images: np.ndarray) -> str:
+    """uint8 ``[N, 28, 28]`` images as one base64 string (for a results file); :func:`decode_images` reverses it."""
+    return base64.b64encode(np.ascontiguousarray(images, np.uint8).tobytes()).decode("ascii")
+
+
+def decode_images(text: str) -> np.ndarray:
+    """The uint8 ``[N, 28, 28]`` images of an :func:`encode_images` string."""
+    return np.frombuffer(base64.b64decode(text), np.uint8).reshape(-1, 28, 28)
+
+
 def score_gan(gan: GAN, reference_features: np.ndarray, samples: int, seed: int = 0) -> dict[str, float]:
     """FD, precision and recall of ``samples`` of the GAN's images against the first ``samples`` reference features."""
     images = to_uint8(gan.generate(samples, seed=seed), "tanh")
@@ -111,12 +168,14 @@ class _Watch(keras.callbacks.Callback):
         super().__init__()
         self.train, self.held_out, self.reference, self.samples = train, held_out, reference_features, samples
         self.pool, self.seed = pool, seed
-        self.curve: dict[str, list] = {"step": [], "d_train": [], "d_held_out": [], "fd": [], "copying": []}
+        self.curve: dict[str, list] = {"step": [], "d_train": [], "d_held_out": [], "d_fake": [], "fd": [],
+                                       "copying": []}
 
     def on_epoch_end(self, epoch, logs=None):
         self.curve["step"].append(int(self.model.optimizer.optimizers[0].iterations.numpy()))
         self.curve["d_train"].append(discriminator_accuracy(self.model, self.train))
         self.curve["d_held_out"].append(discriminator_accuracy(self.model, self.held_out))
+        self.curve["d_fake"].append(fakes_called_real(self.model, len(self.held_out), self.seed + 2))
         self.curve["fd"].append(score_gan(self.model, self.reference, self.samples, self.seed)["fd"])
         samples = to_uint8(self.model.generate(self.samples, seed=self.seed + 1), "tanh")
         self.curve["copying"].append(copying_ratio(samples, self.pool, self.held_out))
@@ -124,21 +183,27 @@ class _Watch(keras.callbacks.Callback):
 
 def scarcity_run(images: np.ndarray, held_out: np.ndarray, reference_features: np.ndarray, augment: bool,
                  seed: int = 0, steps: int = 4000, check_every: int = 800, samples: int = 5000,
-                 check_samples: int = 1000, eval_seed: int = 0) -> dict:
+                 check_samples: int = 1000, eval_seed: int = 0, policy: Sequence[str] = POLICIES,
+                 fill: float = 0.0) -> dict:
     """Train :func:`scarcity_gan` on ``images`` (uint8 ``[n, 28, 28]``, at least one batch) for ``steps`` steps.
 
     Every ``check_every`` steps it records the discriminator's accuracy on (up to 1,000 of) its
-    training images and on ``held_out`` real images it never saw, and the FD of
-    ``check_samples`` samples and their :func:`copying_ratio`; at the end, FD, precision and recall of
-    ``samples`` samples. ``seed`` seeds the GAN and the order of the images; the scored samples are
-    drawn by ``eval_seed`` (those of the copying ratio by ``eval_seed + 1``).
+    training images, on ``held_out`` real images it never saw and on as many samples
+    (:func:`fakes_called_real`), and the FD of ``check_samples`` samples and their
+        :func:`copying_ratio`; at the end, FD, precision and recall of ``samples`` samples, their
+    :func:`copying_control` (``None`` with fewer held-out than training images) and
+    :func:`sample_statistics`. ``seed`` seeds the GAN and the order of
+    the images; the scored samples are drawn by ``eval_seed`` (those of the copying measures by
+    ``eval_seed + 1``). ``policy`` and ``fill`` set the augmentation (:func:`scarcity_gan`).
 
     Returns
     -------
     dict
-        ``fd``, ``precision``, ``recall``, ``d_train``, ``d_held_out`` (the last check),
-        ``copying`` (the last check), ``seconds`` (training and checks) and ``curve`` (``step``,
-        ``d_train``, ``d_held_out``, ``fd``, ``copying``: one value per check).
+        ``fd``, ``precision``, ``recall``, ``d_train``, ``d_held_out``, ``d_fake``, ``copying`` (the
+        last check), ``copying_control``, ``border_ink``, ``grey_share``, ``centre_offset``,
+        ``seconds`` (training and checks), ``generate`` (the trained GAN's ``generate``, which
+        draws from the averaged generator) and ``curve`` (``step``, ``d_train``, ``d_held_out``,
+        ``d_fake``, ``fd``, ``copying``: one value per check).
     """
     check_positive_int(steps, "steps")
     check_positive_int(check_every, "check_every")
@@ -146,15 +211,18 @@ def scarcity_run(images: np.ndarray, held_out: np.ndarray, reference_features: n
         raise ValueError(f"steps ({steps}) must be a multiple of check_every ({check_every})")
     if len(images) < BATCH_SIZE:
         raise ValueError(f"need at least one batch of {BATCH_SIZE} training images, got {len(images)}")
-    gan = scarcity_gan(seed, augment)
+    gan = scarcity_gan(seed, augment, policy, fill)
     watch = _Watch(images[:1000], held_out, reference_features, check_samples, images, eval_seed)
     dataset = make_dataset(images, batch_size=BATCH_SIZE, seed=seed, drop_remainder=True).repeat()
     start = time.perf_counter()
     gan.fit(dataset, epochs=steps // check_every, steps_per_epoch=check_every, verbose=0, callbacks=[watch])
     seconds = time.perf_counter() - start
-    return {**score_gan(gan, reference_features, samples, eval_seed), "d_train": watch.curve["d_train"][-1],
-            "d_held_out": watch.curve["d_held_out"][-1], "copying": watch.curve["copying"][-1], "seconds": seconds,
-            "curve": watch.curve}
+    drawn = to_uint8(gan.generate(check_samples, seed=eval_seed + 1), "tanh")
+    return {**score_gan(gan, reference_features, samples, eval_seed),
+            **{key: watch.curve[key][-1] for key in ("d_train", "d_held_out", "d_fake", "copying")},
+            "copying_control": copying_control(drawn, images, held_out, seed) if len(held_out) >= len(images)
+            else None, **sample_statistics(drawn),
+            "seconds": seconds, "generate": gan.generate, "curve": watch.curve}
 
 
 def arm_name(n: int, augment: bool) -> str:
@@ -183,12 +251,72 @@ def scarcity_experiment(images: np.ndarray, held_out: np.ndarray, reference_feat
             subset = training_subset(images, n, seed)
             for augment in (False, True):
                 run = scarcity_run(subset, held_out, reference_features, augment, seed, steps, check_every, samples)
+                run.pop("generate")
                 arm = results.setdefault(arm_name(n, augment), {})
                 for key, value in run.items():
                     arm.setdefault(key, []).append(value)
-                say(f"seed {seed}, {arm_name(n, augment)}: " + ", ".join(
-                    f"{k} {v:.4g}" for k, v in run.items() if k != "curve"))
+                say(f"seed {seed}, {arm_name(n, augment)}: " + _summary(run))
     return results
+
+
+ABLATION_ARMS: dict[str, dict] = {
+    "none": {"augment": False, "long": True},
+    "all": {"augment": True, "policy": POLICIES, "fill": -1.0, "long": True},
+    "all, fill 0": {"augment": True, "policy": POLICIES, "fill": 0.0},
+    "color": {"augment": True, "policy": ("color",), "fill": -1.0},
+    "translation": {"augment": True, "policy": ("translation",), "fill": -1.0},
+    "cutout": {"augment": True, "policy": ("cutout",), "fill": -1.0},
+}
+"""The arms of :func:`augment_ablation`: no augmentation, all three transforms filling with the
+background (−1) or, as in the paper's code and the ``data_scarcity`` file, with mid-grey 0, and each
+transform alone. ``long`` arms train for the ablation's ``long_steps``, the others for ``steps``."""
+
+
+def augment_ablation(images: np.ndarray, held_out: np.ndarray, reference_features: np.ndarray,
+                     seeds: Sequence[int], n: int = 500, steps: int = 4000, long_steps: int = 8000,
+                     check_every: int = 1000, samples: int = 5000, keep: int = 16,
+                     arms: Mapping[str, dict] = ABLATION_ARMS,
+                     progress: Callable[[str], None] | None = None) -> dict:
+    """:func:`scarcity_run` on ``n`` training images for every arm of ``arms`` and every seed.
+
+    Each seed draws its training subset (:func:`training_subset`, shared by the arms, the same as
+    :func:`scarcity_experiment`'s at that size) and seeds every arm alike, so the arms differ only
+    in their augmentation. Arms marked ``long`` train for ``long_steps``, the others for ``steps``;
+    both are multiples of ``check_every``.
+
+    Returns
+    -------
+    dict
+        ``{arm: {measure: [one value per seed]}}`` with :func:`scarcity_run`'s measures (the curves
+        as one list per seed), plus ``samples`` (``keep`` samples of the first seed,
+        :func:`encode_images`) and the arm's ``policy``, ``fill`` and ``steps``; ``"real"``: the
+        :func:`sample_statistics` of the held-out digits; and ``"seeds"``.
+    """
+    say = progress or (lambda message: None)
+    results: dict = {"seeds": list(seeds), "real": sample_statistics(held_out)}
+    for seed in seeds:
+        subset = training_subset(images, n, seed)
+        for name, arm in arms.items():
+            arm_steps = long_steps if arm.get("long") else steps
+            policy = tuple(arm.get("policy", POLICIES))
+            run = scarcity_run(subset, held_out, reference_features, arm["augment"], seed, arm_steps, check_every,
+                               samples, policy=policy, fill=arm.get("fill", 0.0))
+            generate = run.pop("generate")
+            row = results.setdefault(name, {"policy": list(policy) if arm["augment"] else [],
+                                            "fill": arm.get("fill", 0.0) if arm["augment"] else None,
+                                            "steps": arm_steps})
+            if "samples" not in row:
+                row["samples"] = encode_images(to_uint8(generate(keep, seed=seed + 3), "tanh"))
+            for key, value in run.items():
+                row.setdefault(key, []).append(value)
+            say(f"seed {seed}, {name}: " + _summary(run))
+    return results
+
+
+def _summary(run: dict) -> str:
+    """A run's numbers on one line, for the progress report (``None`` where a measure was not taken)."""
+    return ", ".join(f"{k} {v:.4g}" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in run.items()
+                     if k not in ("curve", "generate"))
 
 
 def training_rate(name: str, speeds: dict) -> float:

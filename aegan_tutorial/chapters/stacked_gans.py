@@ -6,7 +6,9 @@ noise (the entropy loss's purpose); :func:`build_coarse_to_fine` builds the imag
 (14×14, then 28×28) and :func:`train_for_seconds` trains any model for a wall-clock budget, so
 that it can race the single-level DCGAN. :func:`experiment` runs the chapter's comparisons for
 a list of seeds; ``benchmarks/stacked_gans.py`` runs it at full length and writes the results
-file the chapter reads.
+file the chapter reads. :func:`end_to_end_experiment` compares the joint stage as the authors'
+MNIST code trains it with the end-to-end variant of their CIFAR-10 code
+(``benchmarks/stacked_gans.py --end-to-end 0.01``).
 """
 
 from __future__ import annotations
@@ -210,6 +212,55 @@ def experiment(images: np.ndarray, labels: np.ndarray, held_out: np.ndarray, ref
             steps = train_for_seconds(model, make_dataset(images, batch_size=BATCH_SIZE, scale="tanh", seed=seed),
                                       race_seconds)
             add(arm, {**score_stack(model, reference_features, samples), "steps": steps})
+    return results
+
+
+def end_to_end_experiment(images: np.ndarray, labels: np.ndarray, held_out: np.ndarray,
+                          reference_features: np.ndarray, seeds: Sequence[int], epochs: int, joint_epochs: int,
+                          weight: float = 0.01, samples: int = 5000,
+                          progress: Callable[[str], None] | None = None) -> dict:
+    """The joint stage with and without ``G_0``'s loss reaching ``G_1``, from one state per seed.
+
+    For each seed, ``sgan`` (λ_ent = 10) trains ``epochs − joint_epochs`` epochs in the independent
+    stage around its own encoder; from that saved state it trains ``joint_epochs`` more twice:
+    ``joint`` (``G_0``'s loss stops at ``G_1``'s samples, :attr:`StackedGAN.end_to_end` = 0) and
+    ``end to end`` (``G_1``'s objective gains ``weight`` × ``G_0``'s loss). The two arms share
+    their start, their encoder and their data order, so they differ only in that term; each is
+    scored as :func:`experiment` scores its stacks, with its training ``seconds``.
+
+    Returns
+    -------
+    dict
+        ``{arm: {measure: [one value per seed]}}``, ``"weight"`` and ``"seeds"``.
+    """
+    check_positive_int(epochs, "epochs")
+    check_positive_int(joint_epochs, "joint_epochs")
+    if joint_epochs >= epochs:
+        raise ValueError(f"joint_epochs ({joint_epochs}) must be fewer than epochs ({epochs})")
+    if not weight > 0:
+        raise ValueError(f"weight must be > 0 (the end-to-end arm needs G_0's loss), got {weight!r}")
+    say = progress or (lambda message: None)
+    results: dict = {"seeds": list(seeds), "weight": float(weight)}
+    for seed in seeds:
+        first = build_stack(seed)
+        first.train_encoder(scale_images(images, "tanh"), labels, seed=seed)
+        held = fixed_features(first, held_out)
+        first.fit(make_dataset(images, labels, batch_size=BATCH_SIZE, scale="tanh", seed=seed),
+                  epochs=epochs - joint_epochs, verbose=0)
+        with tempfile.TemporaryDirectory() as folder:
+            snapshot = os.path.join(folder, "independent.keras")
+            first.save(snapshot)
+            for arm, end_to_end in (("joint", 0.0), ("end to end", weight)):
+                stack = keras.saving.load_model(snapshot)
+                stack.joint, stack.end_to_end = True, end_to_end
+                start = time.perf_counter()
+                stack.fit(make_dataset(images, labels, batch_size=BATCH_SIZE, scale="tanh", seed=seed + 1),
+                          epochs=joint_epochs, verbose=0)
+                measures = {**_stack_measures(stack, held, reference_features, samples),
+                            "seconds": time.perf_counter() - start}
+                for key, value in measures.items():
+                    results.setdefault(arm, {}).setdefault(key, []).append(float(value))
+                say(f"seed {seed}, {arm}: " + ", ".join(f"{k} {v:.4g}" for k, v in measures.items()))
     return results
 
 

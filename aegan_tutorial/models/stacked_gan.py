@@ -43,7 +43,7 @@ Shapes (``B`` samples, feature size ``d``, noise sizes ``n_1``, ``n_0``)::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -268,6 +268,7 @@ class StackLevel(GAN):
         if encoder is not None:
             encoder.trainable = False
         self.lambda_cond, self.lambda_ent, self.level = float(lambda_cond), float(lambda_ent), level
+        self.downstream: Callable | None = None  # set by StackedGAN for end-to-end training, read when traced
         self.cond_tracker = keras.metrics.Mean(name="g_cond")
         self.ent_tracker = keras.metrics.Mean(name="g_ent")
 
@@ -325,14 +326,22 @@ class StackLevel(GAN):
         adversarial = discriminator_loss(real_outputs[0], fake_outputs[0], self.label_smoothing)
         return adversarial + self.lambda_ent * self.entropy_loss(fake_outputs, fakes.noise)
 
+    def generator_terms(self, fake_outputs, fakes: Fakes) -> tuple:
+        """``(L_adv, L_cond, L_ent)`` of the generator's objective, as scalars."""
+        return (generator_loss(fake_outputs[0], self.loss_kind), self.conditional_loss(fakes.samples, fakes.condition),
+                self.entropy_loss(fake_outputs, fakes.noise))
+
     def generator_objective(self, fake_outputs, fakes: Fakes | None = None):
-        """``L_G = L_adv + λ_cond L_cond + λ_ent L_ent``; the two extra terms are logged as ``g_cond``, ``g_ent``."""
-        adversarial = generator_loss(fake_outputs[0], self.loss_kind)
-        conditional = self.conditional_loss(fakes.samples, fakes.condition)
-        entropy = self.entropy_loss(fake_outputs, fakes.noise)
+        """``L_G = L_adv + λ_cond L_cond + λ_ent L_ent``; the two extra terms are logged as ``g_cond``, ``g_ent``.
+
+        With :attr:`downstream` set (a stack trained end to end), ``+ downstream(ĥ_i)``: the
+        weighted loss of the level below, fed these samples, so that the gradient reaches ``G_i``.
+        """
+        adversarial, conditional, entropy = self.generator_terms(fake_outputs, fakes)
         self.cond_tracker.update_state(conditional)
         self.ent_tracker.update_state(entropy)
-        return adversarial + self.lambda_cond * conditional + self.lambda_ent * entropy
+        loss = adversarial + self.lambda_cond * conditional + self.lambda_ent * entropy
+        return loss if self.downstream is None else loss + self.downstream(fakes.samples)
 
     def record(self, d_loss, g_loss, real_outputs, fake_outputs) -> dict:
         """The logs of the step, named by the level: ``d{i}_loss``, ``g{i}_loss``, ``g{i}_cond``, ``g{i}_ent``."""
@@ -383,6 +392,11 @@ class StackedGAN(keras.Model):
     (the independent stage) or the top generator's samples ``G_1(y, z_1)`` (the joint stage,
     :attr:`joint`). The encoder is frozen: train it first with :meth:`train_encoder`.
 
+    In the joint stage ``G_0``'s loss stops at ``G_1``'s samples, as in the SGAN authors' MNIST
+    code; with ``end_to_end = λ > 0`` it does not: ``G_1``'s objective gains ``λ L_{G_0}``, the
+    bottom generator's loss on a fresh ``G_0(G_1(y, z_1), z_0)``, differentiated through ``G_0``
+    into ``G_1`` (their CIFAR-10 code, with λ = 0.01). Only ``G_1`` learns from that term.
+
     Parameters
     ----------
     top, bottom
@@ -390,9 +404,12 @@ class StackedGAN(keras.Model):
         ``top.encoder`` is ``E_1`` (features → label logits), or ``None`` for an unconditioned top.
     joint
         Start in the joint stage.
+    end_to_end
+        λ, the weight of ``G_0``'s loss in ``G_1``'s objective in the joint stage (0: none).
     """
 
-    def __init__(self, top: StackLevel, bottom: StackLevel, joint: bool = False, **kwargs):
+    def __init__(self, top: StackLevel, bottom: StackLevel, joint: bool = False, end_to_end: float = 0.0,
+                 **kwargs):
         kwargs.setdefault("name", "stacked_gan")
         super().__init__(**kwargs)
         if not isinstance(top, StackLevel) or not isinstance(bottom, StackLevel):
@@ -409,6 +426,8 @@ class StackedGAN(keras.Model):
             raise ValueError(f"the bottom generator must make [B, 28, 28, 1] images, got {list(bottom.generator.output_shape)}")
         self.top, self.bottom = top, bottom
         self._joint = bool(joint)
+        self._end_to_end = 0.0
+        self.end_to_end = end_to_end
         self.built = True
 
     @property
@@ -427,6 +446,23 @@ class StackedGAN(keras.Model):
             self._joint = bool(value)
             if getattr(self, "train_function", None) is not None:
                 self.make_train_function(force=True)  # the step reads the stage when it is traced
+
+    @property
+    def end_to_end(self) -> float:
+        """λ, the weight of ``G_0``'s loss in ``G_1``'s objective in the joint stage (0: ``G_0``'s loss stops at ``G_1``).
+
+        Like :attr:`joint`, setting it takes effect at the next training step.
+        """
+        return self._end_to_end
+
+    @end_to_end.setter
+    def end_to_end(self, value: float) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+            raise ValueError(f"end_to_end must be a number ≥ 0 (the weight of G_0's loss for G_1), got {value!r}")
+        if float(value) != self._end_to_end:
+            self._end_to_end = float(value)
+            if getattr(self, "train_function", None) is not None:
+                self.make_train_function(force=True)
 
     @property
     def labelled(self) -> bool:
@@ -468,6 +504,8 @@ class StackedGAN(keras.Model):
     def train_step(self, data):
         images, labels = (data[0], tf.cast(data[1], tf.int32)) if isinstance(data, tuple) else (data, None)
         features = self.bottom.encoder(images, training=False)  # h_1 = E_0(x), the real level-1 samples
+        # end to end, G_1's objective also carries λ L_{G_0} (read when the step is traced)
+        self.top.downstream = self.bottom_generator_loss if self.joint and self.end_to_end > 0 else None
         logs = self.top.train_step((features, labels if self.labelled else None))
         if self.joint:  # G_0 learns from the features G_1 makes
             noise = self.top.sample_noise(tf.shape(images)[0])
@@ -475,6 +513,15 @@ class StackedGAN(keras.Model):
         else:  # G_0 learns from the real features
             condition = features
         return {**logs, **self.bottom.train_step((images, condition))}
+
+    def bottom_generator_loss(self, condition):
+        """``λ L_{G_0}`` of a fresh ``G_0(condition, z_0)`` against ``D_0``, differentiable in ``condition`` ``[B, d]``."""
+        noise = self.bottom.sample_noise(tf.shape(condition)[0])
+        samples = self.bottom.generator([condition, noise], training=True)
+        outputs = self.bottom.discriminator(self.bottom.discriminator_inputs(samples, condition), training=True)
+        adversarial, conditional, entropy = self.bottom.generator_terms(outputs, Fakes(noise, samples, condition))
+        loss = adversarial + self.bottom.lambda_cond * conditional + self.bottom.lambda_ent * entropy
+        return self.end_to_end * loss
 
     def check_fit_data(self, x, y):
         """``(images, labels)`` batches, or images with the labels as ``y``; images in ``[-1, 1]``."""
@@ -578,7 +625,7 @@ class StackedGAN(keras.Model):
     # --- saving --------------------------------------------------------------------------------------
 
     def get_config(self) -> dict:
-        return {"name": self.name, "joint": self.joint,
+        return {"name": self.name, "joint": self.joint, "end_to_end": self.end_to_end,
                 "top": keras.saving.serialize_keras_object(self.top),
                 "bottom": keras.saving.serialize_keras_object(self.bottom)}
 
