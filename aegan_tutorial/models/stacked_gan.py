@@ -326,20 +326,19 @@ class StackLevel(GAN):
         adversarial = discriminator_loss(real_outputs[0], fake_outputs[0], self.label_smoothing)
         return adversarial + self.lambda_ent * self.entropy_loss(fake_outputs, fakes.noise)
 
-    def generator_terms(self, fake_outputs, fakes: Fakes) -> tuple:
-        """``(L_adv, L_cond, L_ent)`` of the generator's objective, as scalars."""
-        return (generator_loss(fake_outputs[0], self.loss_kind), self.conditional_loss(fakes.samples, fakes.condition),
-                self.entropy_loss(fake_outputs, fakes.noise))
-
-    def generator_objective(self, fake_outputs, fakes: Fakes | None = None):
+    def generator_objective(self, fake_outputs, fakes: Fakes | None = None, track: bool = True):
         """``L_G = L_adv + λ_cond L_cond + λ_ent L_ent``; the two extra terms are logged as ``g_cond``, ``g_ent``.
 
         With :attr:`downstream` set (a stack trained end to end), ``+ downstream(ĥ_i)``: the
         weighted loss of the level below, fed these samples, so that the gradient reaches ``G_i``.
+        ``track=False`` leaves the logs alone (the level above computing this level's loss).
         """
-        adversarial, conditional, entropy = self.generator_terms(fake_outputs, fakes)
-        self.cond_tracker.update_state(conditional)
-        self.ent_tracker.update_state(entropy)
+        adversarial = generator_loss(fake_outputs[0], self.loss_kind)
+        conditional = self.conditional_loss(fakes.samples, fakes.condition)
+        entropy = self.entropy_loss(fake_outputs, fakes.noise)
+        if track:
+            self.cond_tracker.update_state(conditional)
+            self.ent_tracker.update_state(entropy)
         loss = adversarial + self.lambda_cond * conditional + self.lambda_ent * entropy
         return loss if self.downstream is None else loss + self.downstream(fakes.samples)
 
@@ -519,9 +518,7 @@ class StackedGAN(keras.Model):
         noise = self.bottom.sample_noise(tf.shape(condition)[0])
         samples = self.bottom.generator([condition, noise], training=True)
         outputs = self.bottom.discriminator(self.bottom.discriminator_inputs(samples, condition), training=True)
-        adversarial, conditional, entropy = self.bottom.generator_terms(outputs, Fakes(noise, samples, condition))
-        loss = adversarial + self.bottom.lambda_cond * conditional + self.bottom.lambda_ent * entropy
-        return self.end_to_end * loss
+        return self.end_to_end * self.bottom.generator_objective(outputs, Fakes(noise, samples, condition), track=False)
 
     def check_fit_data(self, x, y):
         """``(images, labels)`` batches, or images with the labels as ``y``; images in ``[-1, 1]``."""
