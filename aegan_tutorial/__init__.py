@@ -48,5 +48,5 @@ if keras.backend.backend() != "tensorflow":
 from . import models  # noqa: E402,F401  (registers the Keras classes for load_model)
 from .reproducibility import set_seed  # noqa: E402
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 __all__ = ["set_seed", "__version__"]

@@ -5,7 +5,9 @@ For each seed:
 - **directions**: for the shipped ``dcgan``, ``vae`` and ``aae``, ``--codes`` codes drawn from the
   prior and decoded; each of ink, stroke width and slant fitted linearly on the codes
   (:func:`~aegan_tutorial.chapters.inside_codes.property_directions`); then ``--walk-codes`` other
-  codes walked along each direction by ``t ∈ {−3, …, 3}`` (:func:`~aegan_tutorial.chapters.inside_codes.walk`);
+  codes walked along each direction by ``t ∈ {−3, …, 3}`` (:func:`~aegan_tutorial.chapters.inside_codes.walk`),
+  and, as the control, along ``--random`` random unit directions
+  (:func:`~aegan_tutorial.chapters.inside_codes.random_directions`); the cosines between the fitted directions;
 - **robustness**: the plain, denoising, variational and adversarial autoencoders of the same
   networks (code size 8) trained ``--steps`` steps; reconstruction error and linear-probe
   accuracy of the test digits under growing Gaussian noise and occlusion;
@@ -38,7 +40,7 @@ NOISE_LEVELS = [0.0, 0.1, 0.2, 0.3, 0.5, 0.7]
 OCCLUSION_LEVELS = [0, 4, 8, 12, 16]
 
 
-def directions(seed: int, n_codes: int, walk_codes: int) -> dict:
+def directions(seed: int, n_codes: int, walk_codes: int, n_random: int) -> dict:
     found = {}
     for name in ("dcgan", "vae", "aae"):
         space = ic.code_space(pretrained.load(name), name)
@@ -51,6 +53,10 @@ def directions(seed: int, n_codes: int, walk_codes: int) -> dict:
             walked = ic.walk(space, start, direction.vector, STEPS_T)
             found[name][prop] = {"r2": direction.r2, "slope": direction.slope, "std": float(properties[prop].std()),
                                  "walk": walked[prop].tolist(), "changed": walked["changed"].tolist()}
+        randoms = ic.random_directions(space.dim, n_random, seed + 2000)
+        found[name]["random"] = {"changed": [ic.walk(space, start, vector, STEPS_T)["changed"].tolist()
+                                             for vector in randoms]}
+        found[name]["cosines"] = ic.direction_cosines(fitted)
     return found
 
 
@@ -59,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--codes", type=int, default=5000, help="codes the directions are fitted on")
     parser.add_argument("--walk-codes", type=int, default=1000, help="codes walked along each direction")
+    parser.add_argument("--random", type=int, default=3, help="random directions walked per model and seed (the control)")
     parser.add_argument("--steps", type=int, default=2000, help="training steps of each encoder arm")
     parser.add_argument("--labels", type=int, nargs="+", default=[10, 100], help="labelled digits per class")
     parser.add_argument("--transfer-steps", type=int, default=300)
@@ -72,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     measured: dict = {"directions": {}, "robustness": {}, "transfer": {}}
     start = time.perf_counter()
     for seed in args.seeds:
-        for model, props in directions(seed, args.codes, args.walk_codes).items():
+        for model, props in directions(seed, args.codes, args.walk_codes, args.random).items():
             for prop, values in props.items():
                 for key, value in values.items():
                     measured["directions"].setdefault(model, {}).setdefault(prop, {}).setdefault(key, []).append(value)
@@ -93,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
                 measured["transfer"].setdefault(str(per_class), {}).setdefault(arm, []).append(accuracy)
                 print(f"seed {seed}: {per_class} per class, {arm}: {accuracy:.4f}", flush=True)
     seconds = time.perf_counter() - start
-    settings = dict(codes=args.codes, walk_codes=args.walk_codes, walk_t=STEPS_T, steps=args.steps,
+    settings = dict(codes=args.codes, walk_codes=args.walk_codes, random_directions=args.random, walk_t=STEPS_T, steps=args.steps,
                     noise_levels=NOISE_LEVELS, occlusion_levels=OCCLUSION_LEVELS, labels_per_class=args.labels,
                     transfer_steps=args.transfer_steps, task="digits turned a quarter turn counter-clockwise")
     command = "python benchmarks/inside_codes.py " + shlex.join(argv if argv is not None else sys.argv[1:])

@@ -94,7 +94,8 @@ def run_chapter(chapter: str, condition: str, scratch: Path, timeout: float) -> 
         output, code = f"Timeout: the chapter ran past {timeout:.0f} s\n{expired.stdout or ''}", -1
     seconds = time.perf_counter() - start
     passed = code == 0
-    return {"passed": passed, "seconds": round(seconds, 1), "failure": None if passed else failing_assertion(output)}
+    return {"passed": passed, "seconds": round(seconds, 1), "failure": None if passed else failing_assertion(output),
+            "commit": current_commit()}
 
 
 def cells_from_junit(report: Path) -> dict[str, dict]:
@@ -106,13 +107,21 @@ def cells_from_junit(report: Path) -> dict[str, dict]:
         parts = case.get("classname", "").split(".")
         if len(parts) != 3 or parts[0] != "book" or parts[2] != "ipynb":
             continue
-        cell = chapters.setdefault(parts[1], {"passed": True, "seconds": 0.0, "failure": None})
+        cell = chapters.setdefault(parts[1], {"passed": True, "seconds": 0.0, "failure": None, "commit": current_commit()})
         cell["seconds"] = round(cell["seconds"] + float(case.get("time", 0)), 1)
         problem = case.find("failure") if case.find("failure") is not None else case.find("error")
         if problem is not None and cell["passed"]:
             cell["passed"] = False
             cell["failure"] = failing_assertion((problem.text or "") + "\n" + problem.get("message", ""))
     return chapters
+
+
+def current_commit() -> str:
+    """The short hash of ``HEAD``, with ``+`` when the chapters differ from it (uncommitted changes under ``book/``)."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "book", "aegan_tutorial"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return (commit or "?") + ("+" if dirty else "")
 
 
 def machine() -> dict:
@@ -125,18 +134,19 @@ def machine() -> dict:
         pass
     versions = subprocess.run([sys.executable, "-c", "import tensorflow as tf, keras; print(tf.__version__, keras.__version__)"],
                               capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}).stdout.split()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
             "tensorflow": versions[0] if versions else "?", "keras": versions[1] if len(versions) > 1 else "?",
-            "commit": commit or "?", "date": dt.date.today().isoformat()}
+            "commit": current_commit(), "date": dt.date.today().isoformat()}
 
 
-def cell_text(cell: dict | None) -> str:
+def cell_text(cell: dict | None, commit: str | None = None) -> str:
+    """One table cell: ``pass, 54 s`` or ``**FAIL**, 54 s: why``; the cell's commit follows when it is not ``commit``."""
     if cell is None:
         return "not run"
+    at = f" at `{cell['commit']}`" if commit is not None and cell.get("commit", commit) != commit else ""
     if cell["passed"]:
-        return f"pass, {cell['seconds']:.0f} s"
-    return f"**FAIL**, {cell['seconds']:.0f} s: {cell['failure']}".replace("|", "\\|")
+        return f"pass, {cell['seconds']:.0f} s{at}"
+    return f"**FAIL**, {cell['seconds']:.0f} s{at}: {cell['failure']}".replace("|", "\\|")
 
 
 def render(results: dict) -> str:
@@ -148,11 +158,12 @@ def render(results: dict) -> str:
              "`make test` runs it, once per condition. Conditions: "
              + "; ".join(f"`{c}` = " + " ".join(f"`{k}={v}`" for k, v in CONDITIONS[c].items()) for c in conditions) + ".",
              f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, TensorFlow {m['tensorflow']}, "
-             f"Keras {m['keras']}; commit `{m['commit']}`, {m['date']}. Times are wall-clock seconds for the whole",
+             f"Keras {m['keras']}; commit `{m['commit']}`, {m['date']} (a cell run at another commit names it; `+`",
+             "marks uncommitted changes). Times are wall-clock seconds for the whole",
              "chapter (kernel start included) and vary with the load on the machine.", "",
              "| chapter | " + " | ".join(conditions) + " |", "|---|" + "---|" * len(conditions)]
     for chapter, row in results["cells"].items():
-        lines.append(f"| {chapter} | " + " | ".join(cell_text(row.get(c)) for c in conditions) + " |")
+        lines.append(f"| {chapter} | " + " | ".join(cell_text(row.get(c), m["commit"]) for c in conditions) + " |")
     totals = {c: sum(row[c]["seconds"] for row in results["cells"].values() if c in row) for c in conditions}
     lines.append("| **total** | " + " | ".join(f"{t / 60:.1f} min" if t else "" for t in totals.values()) + " |")
     failed = [(ch, c) for ch, row in results["cells"].items() for c, cell in row.items() if not cell["passed"]]
@@ -182,7 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     out_json, out_md = args.out.with_suffix(".json"), args.out.with_suffix(".md")
     results = {"machine": machine(), "cells": {}}
     if args.resume and out_json.exists():
-        results["cells"] = json.loads(out_json.read_text())["cells"]
+        earlier = json.loads(out_json.read_text())
+        results["cells"] = earlier["cells"]
+        for row in results["cells"].values():          # cells written before cells kept their own commit
+            for cell in row.values():
+                cell.setdefault("commit", earlier["machine"]["commit"])
     for chapter in chapters:
         results["cells"].setdefault(chapter, {})
     out_json.parent.mkdir(parents=True, exist_ok=True)

@@ -244,6 +244,16 @@ def test_bookkeeping_cells_display_nothing(chapter):
     assert not shown, f"{chapter.name}: end these cells with ';' or an assignment: {shown}"
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_every_cell_has_its_own_id(chapter):
+    """nbformat 4.5 gives each cell an ``id`` (nbval warns without one, and a future nbformat refuses the file)."""
+    notebook = json.loads(chapter.read_text())
+    ids = [c.get("id") for c in notebook["cells"]]
+    assert (notebook["nbformat"], notebook["nbformat_minor"]) >= (4, 5)
+    assert None not in ids, f"{chapter.name}: cells {[i for i, v in enumerate(ids) if v is None]} have no id"
+    assert len(set(ids)) == len(ids), f"{chapter.name}: an id is used twice"
+
+
 def test_the_bookkeeping_check_tells_values_from_displays():
     assert displayed_bookkeeping('x = 1\nbook.glue("n", 40)') == "book.glue('n', 40)"
     assert displayed_bookkeeping("ratio") == "ratio"

@@ -45,6 +45,27 @@ def test_property_directions_recover_a_planted_linear_property():
         chapter.property_directions(codes, {"p": np.zeros(3)})
 
 
+def test_random_directions_are_unit_seeded_and_spread_over_the_sphere():
+    vectors = chapter.random_directions(8, 2000, seed=3)
+    assert vectors.shape == (2000, 8) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(vectors, chapter.random_directions(8, 2000, seed=3))
+    assert not np.allclose(vectors[:5], chapter.random_directions(8, 5, seed=4))
+    assert np.abs(vectors.mean(axis=0)).max() < 0.05   # no preferred direction: each mean is 0 ± sqrt(1 / (8 · 2000)) ≈ 0.008
+    with pytest.raises(ValueError, match="count"):
+        chapter.random_directions(8, 0)
+
+
+def test_direction_cosines_name_each_pair_once():
+    e = np.eye(3, dtype=np.float32)
+    diagonal = (e[0] + e[1]) / np.sqrt(2)
+    found = {"ink": chapter.Direction(e[0], 1.0, 0.9), "stroke_width": chapter.Direction(diagonal, 1.0, 0.9),
+             "slant": chapter.Direction(e[2], 1.0, 0.9)}
+    cosines = chapter.direction_cosines(found)
+    assert list(cosines) == ["ink·stroke_width", "ink·slant", "stroke_width·slant"]
+    np.testing.assert_allclose(list(cosines.values()), [1 / np.sqrt(2), 0.0, 0.0], atol=1e-6)
+
+
 def test_a_walk_along_the_ink_direction_adds_ink():
     vae = pretrained.load("vae")
     space = chapter.code_space(vae)
@@ -143,3 +164,22 @@ def test_rotation_and_transfer_arms(train_images, train_labels):
     assert upright > 0.9  # the classifier's own features on upright digits: 0.99 when set
     with pytest.raises(ValueError, match="arm"):
         chapter.transfer_accuracy("pixels", x, y, tx, ty)
+
+
+def test_the_shipped_results_walk_random_directions_beside_the_property_ones():
+    """The control the chapter reads the property walks against: same codes, same steps, every model and seed."""
+    from aegan_tutorial import results
+
+    saved = results.load("inside_codes")
+    settings, d, n = saved["settings"], saved["measurements"]["directions"], len(saved["seeds"])
+    assert n >= 3 and set(d) == {"dcgan", "vae", "aae"}
+    for model in d.values():
+        assert all(len(model[p]["changed"]) == n and len(model[p]["changed"][0]) == len(settings["walk_t"])
+                   for p in chapter.PROPERTIES)
+        assert len(model["random"]["changed"]) == n
+        assert all(len(per_seed) == settings["random_directions"] and all(len(c) == len(settings["walk_t"]) for c in per_seed)
+                   for per_seed in model["random"]["changed"])
+        at_zero = settings["walk_t"].index(0.0)
+        assert all(c[at_zero] == 0 for per_seed in model["random"]["changed"] for c in per_seed), "t = 0 changes nothing"
+        assert set(model["cosines"]) == {"ink·stroke_width", "ink·slant", "stroke_width·slant"}
+        assert all(-1 <= v <= 1 for values in model["cosines"].values() for v in values)

@@ -92,6 +92,16 @@ def test_the_table_has_a_row_per_chapter_a_column_per_condition_and_a_closing_co
     assert table.rstrip().endswith("2 passed, 1 failed (7 not run)"), "the closing line counts the cells"
 
 
+def test_a_cell_run_at_another_commit_names_it():
+    results = {"machine": {"cpu": "some CPU", "cores": 2, "python": "3.11", "tensorflow": "2.x", "keras": "3.x",
+                           "commit": "new", "date": "2026-12-07"},
+               "cells": {"dcgan": {"seed0": {"passed": True, "seconds": 61.0, "failure": None, "commit": "new"},
+                                   "seed1": {"passed": True, "seconds": 70.0, "failure": None, "commit": "old"},
+                                   "seed2": {"passed": False, "seconds": 9.0, "failure": "AssertionError: x", "commit": "old+"}}}}
+    table = matrix.render(results)
+    assert "| dcgan | pass, 61 s | pass, 70 s at `old` | **FAIL**, 9 s at `old+`: AssertionError: x | not run | not run |" in table
+
+
 def test_an_unknown_chapter_is_refused_before_anything_runs(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "chapter_matrix.py"), "--chapters", "no_such_chapter",
                            "--out", str(tmp_path / "m")], capture_output=True, text=True, cwd=ROOT)
@@ -146,5 +156,7 @@ def test_the_seed0_column_can_be_read_from_make_tests_junit_report(tmp_path):
         '<testcase classname="tests.test_site" name="test_math_is_rendered" time="3.0" />'
         '</testsuite></testsuites>')
     cells = matrix.cells_from_junit(report)
-    assert cells == {"minimax": {"passed": True, "seconds": 38.1, "failure": None},
-                     "dcgan": {"passed": False, "seconds": 10.0, "failure": "AssertionError: a healthy run stays near the game"}}
+    here = matrix.current_commit()                      # the report was written from this checkout
+    assert cells == {"minimax": {"passed": True, "seconds": 38.1, "failure": None, "commit": here},
+                     "dcgan": {"passed": False, "seconds": 10.0, "failure": "AssertionError: a healthy run stays near the game",
+                               "commit": here}}

@@ -62,6 +62,10 @@ def test_a_race_scores_each_checkpoint_and_leaves_the_autoencoder_alone(autoenco
     assert all({"fd_moving", "precision_moving", "recall_moving"} <= set(r) for r in rows), "scored as it stands too"
     for a, b in zip(before, weights_of(autoencoder)):
         np.testing.assert_array_equal(a, b)
+    only_first = pg.race("scratch", tanh_images, checkpoints=(0, 2), n_eval=64, seed=1, moving_at=(0,))
+    assert "fd_moving" in only_first[0] and "fd_moving" not in only_first[1], "as it stands only where asked"
+    with pytest.raises(ValueError, match=r"moving_at must be among the checkpoints \[0, 2\]"):
+        pg.race("scratch", tanh_images, checkpoints=(0, 2), moving_at=(1,))
     with pytest.raises(TypeError, match=r"race got uint8 images; scale them to floats in \[-1, 1\]"):
         pg.race("scratch", np.zeros((4, 28, 28, 1), np.uint8))
     with pytest.raises(ValueError, match=r"race expects pixel values in \[-1, 1\]"):

@@ -84,3 +84,15 @@ def test_the_end_to_end_experiment_starts_both_arms_from_one_state(train_images,
     assert results["joint"]["fd"] != results["end to end"]["fd"]  # the term changes what G_1 learns
     with pytest.raises(ValueError, match="weight must be > 0"):
         chapter.end_to_end_experiment(train_images[:128], train_labels[:128], train_images[-3:], reference, [0], 2, 1, 0.0)
+
+
+def test_the_shipped_end_to_end_results_pair_both_arms_on_every_seed():
+    """The chapter's verdict on the end-to-end term rests on this file: both arms, every measure, every seed."""
+    from aegan_tutorial import results
+
+    saved = results.load("stacked_gans_end_to_end")
+    m, seeds = saved["measurements"], saved["seeds"]
+    assert len(seeds) >= 3 and m["seeds"] == seeds and m["weight"] == saved["settings"]["end_to_end"] > 0
+    assert set(m["joint"]) == set(m["end to end"]) >= {"fd", "recall", "class_accuracy", "noise_spread", "seconds"}
+    assert all(len(values) == len(seeds) for arm in ("joint", "end to end") for values in m[arm].values())
+    assert saved["settings"]["joint_epochs"] < saved["settings"]["epochs"]

@@ -138,6 +138,24 @@ def property_directions(codes: np.ndarray, properties: dict[str, np.ndarray]) ->
     return found
 
 
+def random_directions(dim: int, count: int, seed: int = 0) -> np.ndarray:
+    """``count`` unit vectors ``[count, dim]`` drawn uniformly over the directions of a ``dim``-number code.
+
+    The control for a property direction: a walk as long in a direction that no property chose.
+    """
+    check_positive_int(dim, "dim")
+    check_positive_int(count, "count")
+    vectors = np.random.default_rng(seed).standard_normal((count, dim))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def direction_cosines(directions: dict[str, Direction]) -> dict[str, float]:
+    """Cosine between every two fitted directions, keyed ``"ink·stroke_width"`` (first name in :data:`PROPERTIES` order)."""
+    names = [name for name in PROPERTIES if name in directions]
+    return {f"{a}·{b}": float(directions[a].vector @ directions[b].vector)
+            for i, a in enumerate(names) for b in names[i + 1:]}
+
+
 def walk(space: CodeSpace, codes: np.ndarray, direction: np.ndarray, steps: Sequence[float]) -> dict[str, np.ndarray]:
     """Decode ``codes + t · direction`` for every ``t`` in ``steps``, and measure what changed.
 

@@ -131,8 +131,12 @@ class _ScoreAt(keras.callbacks.Callback):
             self.score(self.step)
 
 
+CALIBRATION_DRAWS = 10_000
+"""Draws of prior noise the race recalibrates BatchNorm on by default (the results file's setting)."""
+
+
 def score_generator(generator: keras.Model, n_eval: int, eval_seed: int = 0, recalibrate: bool = True,
-                    n_noise: int = 10_000) -> dict[str, float]:
+                    n_noise: int = CALIBRATION_DRAWS) -> dict[str, float]:
     """FD, precision and recall of ``n_eval`` samples from ``generator`` in inference mode.
 
     With ``recalibrate`` (the default), the BatchNorm statistics are first set to those of
@@ -143,6 +147,7 @@ def score_generator(generator: keras.Model, n_eval: int, eval_seed: int = 0, rec
     come from fixed noise drawn by ``eval_seed``.
     """
     check_positive_int(n_eval, "n_eval")
+    check_positive_int(n_noise, "n_noise")
     state = [variable for layer in generator.layers if isinstance(layer, keras.layers.BatchNormalization)
              for variable in layer.non_trainable_variables]
     kept = [keras.ops.convert_to_numpy(v) for v in state]
@@ -158,7 +163,8 @@ def score_generator(generator: keras.Model, n_eval: int, eval_seed: int = 0, rec
 
 
 def race(arm: str, images: np.ndarray, autoencoder: Autoencoder | None = None, checkpoints: Sequence[int] = (0, 100, 300),
-         n_eval: int = 2000, seed: int = 0, eval_seed: int = 0, g_learning_rate: float | None = None) -> list[dict]:
+         n_eval: int = 2000, seed: int = 0, eval_seed: int = 0, g_learning_rate: float | None = None,
+         moving_at: Sequence[int] | None = None, n_noise: int = CALIBRATION_DRAWS) -> list[dict]:
     """Train a GAN from one arm's generator and score it at each step count of ``checkpoints``.
 
     The GAN is the book's DCGAN recipe (``registry`` ``"dcgan"``: batch 64, Adam with β1 = 0.5,
@@ -166,7 +172,8 @@ def race(arm: str, images: np.ndarray, autoencoder: Autoencoder | None = None, c
     average, so that the scores are of the generator being trained; the discriminator is built
     fresh from ``seed`` in every arm. At each checkpoint ``n_eval`` samples (fixed noise, drawn by
     ``eval_seed``) are scored against as many test images twice: with the generator's BatchNorm
-    statistics recalibrated on prior noise (:func:`score_generator`), and as they stand.
+    statistics recalibrated on ``n_noise`` draws of prior noise (:func:`score_generator`), and as
+    they stand (at every checkpoint, or only at those in ``moving_at``).
 
     Parameters
     ----------
@@ -181,13 +188,17 @@ def race(arm: str, images: np.ndarray, autoencoder: Autoencoder | None = None, c
     -------
     list of dict
         One per checkpoint: ``step``, ``fd``, ``precision``, ``recall`` (recalibrated), the same
-        as they stand as ``fd_moving``, ``precision_moving``, ``recall_moving``, and ``seconds``
-        (training time so far, scoring excluded).
+        as they stand as ``fd_moving``, ``precision_moving``, ``recall_moving`` (only at the
+        checkpoints of ``moving_at`` when it is given), and ``seconds`` (training time so far,
+        scoring excluded).
     """
     images = _check_tanh_images(images, "race")
     checkpoints = sorted({int(s) for s in checkpoints})
     if not checkpoints or checkpoints[0] < 0:
         raise ValueError(f"checkpoints must be step counts >= 0, got {checkpoints}")
+    moving = set(checkpoints if moving_at is None else (int(s) for s in moving_at))
+    if not moving <= set(checkpoints):
+        raise ValueError(f"moving_at must be among the checkpoints {checkpoints}, got {sorted(moving)}")
     generator = arm_generator(arm, autoencoder, images, seed)
     set_seed(seed)
     spec = registry.get("dcgan")
@@ -198,9 +209,9 @@ def race(arm: str, images: np.ndarray, autoencoder: Autoencoder | None = None, c
 
     def score(step: int) -> None:
         clock["training"] += time.perf_counter() - clock["since"]
-        moving = score_generator(gan.generator, n_eval, eval_seed, recalibrate=False)
-        rows.append({"step": step, **score_generator(gan.generator, n_eval, eval_seed),
-                     **{f"{key}_moving": value for key, value in moving.items()}, "seconds": clock["training"]})
+        as_they_stand = score_generator(gan.generator, n_eval, eval_seed, recalibrate=False) if step in moving else {}
+        rows.append({"step": step, **score_generator(gan.generator, n_eval, eval_seed, n_noise=n_noise),
+                     **{f"{key}_moving": value for key, value in as_they_stand.items()}, "seconds": clock["training"]})
         clock["since"] = time.perf_counter()
 
     if checkpoints[0] == 0:
