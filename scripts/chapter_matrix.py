@@ -95,7 +95,7 @@ def run_chapter(chapter: str, condition: str, scratch: Path, timeout: float) -> 
     seconds = time.perf_counter() - start
     passed = code == 0
     return {"passed": passed, "seconds": round(seconds, 1), "failure": None if passed else failing_assertion(output),
-            "commit": current_commit()}
+            "commit": current_commit(), "cpu": cpu_name()}
 
 
 def cells_from_junit(report: Path) -> dict[str, dict]:
@@ -107,7 +107,8 @@ def cells_from_junit(report: Path) -> dict[str, dict]:
         parts = case.get("classname", "").split(".")
         if len(parts) != 3 or parts[0] != "book" or parts[2] != "ipynb":
             continue
-        cell = chapters.setdefault(parts[1], {"passed": True, "seconds": 0.0, "failure": None, "commit": current_commit()})
+        cell = chapters.setdefault(parts[1], {"passed": True, "seconds": 0.0, "failure": None, "commit": current_commit(),
+                                                 "cpu": cpu_name()})
         cell["seconds"] = round(cell["seconds"] + float(case.get("time", 0)), 1)
         problem = case.find("failure") if case.find("failure") is not None else case.find("error")
         if problem is not None and cell["passed"]:
@@ -124,14 +125,18 @@ def current_commit() -> str:
     return (commit or "?") + ("+" if dirty else "")
 
 
-def machine() -> dict:
-    """What ran the matrix: CPU, cores, Python, TensorFlow and Keras versions, commit, date."""
-    cpu = platform.processor() or platform.machine()
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), or what ``platform`` knows of it."""
     try:
         names = re.findall(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
-        cpu = names[0] if names else cpu
     except OSError:
-        pass
+        names = []
+    return names[0] if names else (platform.processor() or platform.machine())
+
+
+def machine() -> dict:
+    """What ran the matrix last: CPU, cores, Python, TensorFlow and Keras versions, commit, date."""
+    cpu = cpu_name()
     versions = subprocess.run([sys.executable, "-c", "import tensorflow as tf, keras; print(tf.__version__, keras.__version__)"],
                               capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}).stdout.split()
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
@@ -157,19 +162,22 @@ def render(results: dict) -> str:
              "Written by `python scripts/chapter_matrix.py` (`make matrix`): each chapter run under nbval as",
              "`make test` runs it, once per condition. Conditions: "
              + "; ".join(f"`{c}` = " + " ".join(f"`{k}={v}`" for k, v in CONDITIONS[c].items()) for c in conditions) + ".",
-             f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, TensorFlow {m['tensorflow']}, "
+             f"Latest run: {m['cpu']}, {m['cores']} cores; Python {m['python']}, TensorFlow {m['tensorflow']}, "
              f"Keras {m['keras']}; commit `{m['commit']}`, {m['date']} (a cell run at another commit names it; `+`",
              "marks uncommitted changes). Times are wall-clock seconds for the whole",
              "chapter (kernel start included) and vary with the load on the machine.", "",
              "| chapter | " + " | ".join(conditions) + " |", "|---|" + "---|" * len(conditions)]
     for chapter, row in results["cells"].items():
         lines.append(f"| {chapter} | " + " | ".join(cell_text(row.get(c), m["commit"]) for c in conditions) + " |")
+    elsewhere = sorted({(cell["commit"], cell["cpu"]) for row in results["cells"].values() for cell in row.values()
+                        if cell.get("commit", m["commit"]) != m["commit"] and "cpu" in cell})
     totals = {c: sum(row[c]["seconds"] for row in results["cells"].values() if c in row) for c in conditions}
     lines.append("| **total** | " + " | ".join(f"{t / 60:.1f} min" if t else "" for t in totals.values()) + " |")
     failed = [(ch, c) for ch, row in results["cells"].items() for c, cell in row.items() if not cell["passed"]]
     unrun = sum(c not in row for row in results["cells"].values() for c in conditions)
     lines += ["", f"{sum(len(r) for r in results['cells'].values()) - len(failed)} passed, {len(failed)} failed"
               + (f" ({unrun} not run)" if unrun else ""), ""]
+    lines += [f"Cells at `{commit}` ran on {cpu}." for commit, cpu in elsewhere] + ([""] if elsewhere else [])
     return "\n".join(lines)
 
 
@@ -195,9 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume and out_json.exists():
         earlier = json.loads(out_json.read_text())
         results["cells"] = earlier["cells"]
-        for row in results["cells"].values():          # cells written before cells kept their own commit
+        for row in results["cells"].values():          # cells written before cells kept their own commit and CPU
             for cell in row.values():
                 cell.setdefault("commit", earlier["machine"]["commit"])
+                cell.setdefault("cpu", earlier["machine"]["cpu"])
     for chapter in chapters:
         results["cells"].setdefault(chapter, {})
     out_json.parent.mkdir(parents=True, exist_ok=True)

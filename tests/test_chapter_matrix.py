@@ -97,9 +97,11 @@ def test_a_cell_run_at_another_commit_names_it():
                            "commit": "new", "date": "2026-12-07"},
                "cells": {"dcgan": {"seed0": {"passed": True, "seconds": 61.0, "failure": None, "commit": "new"},
                                    "seed1": {"passed": True, "seconds": 70.0, "failure": None, "commit": "old"},
-                                   "seed2": {"passed": False, "seconds": 9.0, "failure": "AssertionError: x", "commit": "old+"}}}}
+                                   "seed2": {"passed": False, "seconds": 9.0, "failure": "AssertionError: x", "commit": "old+",
+                                             "cpu": "another CPU"}}}}
     table = matrix.render(results)
     assert "| dcgan | pass, 61 s | pass, 70 s at `old` | **FAIL**, 9 s at `old+`: AssertionError: x | not run | not run |" in table
+    assert "Cells at `old+` ran on another CPU." in table, "and on which CPU, where the cell knows it"
 
 
 def test_an_unknown_chapter_is_refused_before_anything_runs(tmp_path):
@@ -157,6 +159,7 @@ def test_the_seed0_column_can_be_read_from_make_tests_junit_report(tmp_path):
         '</testsuite></testsuites>')
     cells = matrix.cells_from_junit(report)
     here = matrix.current_commit()                      # the report was written from this checkout
-    assert cells == {"minimax": {"passed": True, "seconds": 38.1, "failure": None, "commit": here},
+    cpu = matrix.cpu_name()
+    assert cells == {"minimax": {"passed": True, "seconds": 38.1, "failure": None, "commit": here, "cpu": cpu},
                      "dcgan": {"passed": False, "seconds": 10.0, "failure": "AssertionError: a healthy run stays near the game",
-                               "commit": here}}
+                               "commit": here, "cpu": cpu}}
