@@ -99,16 +99,16 @@ def run_chapter(chapter: str, condition: str, scratch: Path, timeout: float) -> 
 
 
 def cells_from_junit(report: Path) -> dict[str, dict]:
-    """Each chapter's outcome in a pytest JUnit report of an nbval run: ``{chapter: {passed, seconds, failure}}``."""
+    """Each chapter's outcome in a pytest JUnit report of an nbval run: ``{chapter: {passed, seconds, failure, commit, cpu}}``."""
     import xml.etree.ElementTree as ET
 
+    here = {"commit": current_commit(), "cpu": cpu_name()}   # the checkout and machine the report was written from
     chapters: dict[str, dict] = {}
     for case in ET.parse(report).iter("testcase"):
         parts = case.get("classname", "").split(".")
         if len(parts) != 3 or parts[0] != "book" or parts[2] != "ipynb":
             continue
-        cell = chapters.setdefault(parts[1], {"passed": True, "seconds": 0.0, "failure": None, "commit": current_commit(),
-                                                 "cpu": cpu_name()})
+        cell = chapters.setdefault(parts[1], {"passed": True, "seconds": 0.0, "failure": None, **here})
         cell["seconds"] = round(cell["seconds"] + float(case.get("time", 0)), 1)
         problem = case.find("failure") if case.find("failure") is not None else case.find("error")
         if problem is not None and cell["passed"]:
